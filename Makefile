@@ -1,0 +1,55 @@
+# strata — see README.md. Every target that needs packages runs setup first.
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+BIN := bin/strata
+OUT := out
+RVCC := riscv64-unknown-elf-gcc -march=rv64gc -mabi=lp64d -mcmodel=medany -nostdlib -nostartfiles -static
+
+.PHONY: all setup build run test test-short bench bench-cpu fuzz lint clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build:
+	$(GO) build -o $(BIN) ./cmd/strata
+
+$(OUT)/hello.elf: examples/hello/hello.S
+	@mkdir -p $(OUT)
+	$(RVCC) -Ttext=0x80000000 -o $@ $<
+
+# The main job: set up, build, and run a bare-metal program on strata.
+run: setup build $(OUT)/hello.elf
+	./$(BIN) vm run --bios none --kernel $(OUT)/hello.elf
+
+# The whole test suite (unit, differential against QEMU, ISA suite).
+test: setup
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) test -count=1 -timeout 30m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+bench: bench-cpu
+
+# strata against qemu-system-riscv64 (TCG) on bare-metal workloads.
+bench-cpu: setup
+	$(GO) run ./bench/cpucmp $(BENCHFLAGS)
+
+# A short fuzzing pass over every fuzz target.
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+lint:
+	$(GO) vet ./...
+	gofmt -l $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin $(OUT)
