@@ -141,6 +141,15 @@
 #define TEST_CASE(n, reg, correct, code...) \
         li TESTNUM, n; code; CHECK(reg, correct)
 
+/* Register-register / register-immediate ops: a0 = a1 op a2. */
+#define TEST_RR(n, inst, result, v1, v2) \
+        TEST_CASE(n, a0, result, li a1, v1; li a2, v2; inst a0, a1, a2)
+#define TEST_RI(n, inst, result, v1, imm) \
+        TEST_CASE(n, a0, result, li a1, v1; inst a0, a1, imm)
+/* Same register as source and destination. */
+#define TEST_RR_SAME(n, inst, result, v1) \
+        TEST_CASE(n, a1, result, li a1, v1; inst a1, a1, a1)
+
 /* ---------------------------------------------------------------- */
 /* Traps (M-mode handler in crt.S)                                  */
 
