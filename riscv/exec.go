@@ -39,24 +39,43 @@ func (h *Hart) fetch(pc uint64) *Inst {
 
 // run is the interpreter loop: fetch from the decoded-instruction cache,
 // execute, repeat until the budget runs out or something stops the hart.
+//
+// The pc, the remaining budget, the retired-instruction count and the
+// current code page live in locals; every path that leaves the loop or calls
+// something that may look at them (traps, CSRs, xRET, fences of the
+// translation caches) writes them back first and reloads pc afterwards.
 func (h *Hart) run() {
 	x := &h.X
 	trace := h.cfg.Trace
-	for h.budget > 0 {
-		h.budget--
-		pc := h.PC
+	pc := h.PC
+	budget := h.budget
+	var retired uint64
+	var cp *codePage
+	pageVPN := tlbInvalid
+	for budget > 0 {
+		budget--
 		var in *Inst
-		if e := &h.itlb.x[(pc>>12)%tlbSize]; e.tag == pc>>12|h.genTag && e.code.insn[(pc&(PageSize-1))>>1].Op != OpNone {
-			in = &e.code.insn[(pc&(PageSize-1))>>1]
-		} else if in = h.fetch(pc); in == nil {
-			h.trap(h.excCause, h.excTval)
-			continue
+		var npc, imm uint64
+		if pc>>12 == pageVPN && cp.insn[(pc&(PageSize-1))>>1].Op != OpNone {
+			in = &cp.insn[(pc&(PageSize-1))>>1]
+		} else {
+			if in = h.fetch(pc); in == nil {
+				h.PC = pc
+				goto fault
+			}
+			if in != &h.scratch && h.fetchCP != nil {
+				cp, pageVPN = h.fetchCP, pc>>12
+			} else {
+				pageVPN = tlbInvalid
+			}
 		}
 		if trace != nil {
+			h.PC, h.instret = pc, h.instret+retired
+			retired = 0
 			trace(h, pc, *in)
 		}
-		npc := pc + uint64(in.Len)
-		imm := uint64(int64(in.Imm))
+		npc = pc + uint64(in.Len)
+		imm = uint64(int64(in.Imm))
 		switch in.Op {
 		case OpADDI:
 			x[in.Rd&63] = x[in.Rs1&63] + imm
@@ -141,17 +160,33 @@ func (h *Hart) run() {
 			if !h.store(x[in.Rs1&63]+imm, 1, x[in.Rs2&63]) {
 				goto fault
 			}
+			if h.halted.Load() {
+				pc, retired = npc, retired+1
+				goto exit
+			}
 		case OpSH:
 			if !h.store(x[in.Rs1&63]+imm, 2, x[in.Rs2&63]) {
 				goto fault
+			}
+			if h.halted.Load() {
+				pc, retired = npc, retired+1
+				goto exit
 			}
 		case OpSW:
 			if !h.store(x[in.Rs1&63]+imm, 4, x[in.Rs2&63]) {
 				goto fault
 			}
+			if h.halted.Load() {
+				pc, retired = npc, retired+1
+				goto exit
+			}
 		case OpSD:
 			if !h.store(x[in.Rs1&63]+imm, 8, x[in.Rs2&63]) {
 				goto fault
+			}
+			if h.halted.Load() {
+				pc, retired = npc, retired+1
+				goto exit
 			}
 		case OpSLTI:
 			x[in.Rd&63] = b2u(int64(x[in.Rs1&63]) < int64(imm))
@@ -291,8 +326,8 @@ func (h *Hart) run() {
 			// share memory sequentially consistently: nothing to do.
 		case OpECALL:
 			if h.Priv == PrivU && h.cfg.UserEcall {
-				h.stopRun(StopEcall)
-				return
+				h.stop = StopEcall
+				goto exit
 			}
 			h.raise(CauseEcallU+uint64(h.Priv), 0)
 			goto fault
@@ -300,41 +335,37 @@ func (h *Hart) run() {
 			h.raise(CauseBreakpoint, pc)
 			goto fault
 		case OpCSRRW, OpCSRRS, OpCSRRC, OpCSRRWI, OpCSRRSI, OpCSRRCI:
+			h.PC, h.instret, retired = pc, h.instret+retired, 0
 			if !h.execCSR(in) {
 				goto illegal
 			}
 			h.PC = npc
-			h.instret++
-			h.checkInterrupts()
-			continue
+			goto slowRetire
 		case OpMRET:
 			if h.Priv != PrivM {
 				goto illegal
 			}
 			h.mret()
-			h.instret++
-			h.checkInterrupts()
-			continue
+			goto slowRetire
 		case OpSRET:
 			if h.Priv < PrivS || (h.Priv == PrivS && h.mstatus&mstatusTSR != 0) {
 				goto illegal
 			}
 			h.sret()
-			h.instret++
-			h.checkInterrupts()
-			continue
+			goto slowRetire
 		case OpWFI:
 			if h.Priv == PrivU || (h.Priv == PrivS && h.mstatus&mstatusTW != 0) {
 				goto illegal
 			}
-			h.PC = npc
-			h.instret++
+			pc, retired = npc, retired+1
 			if !h.InterruptPending() {
 				h.waiting = true
-				h.stopRun(StopWFI)
-				return
+				h.stop = StopWFI
+				goto exit
 			}
+			h.PC, h.instret, retired = pc, h.instret+retired, 0
 			h.checkInterrupts()
+			pc, pageVPN = h.PC, tlbInvalid
 			continue
 		case OpSFENCEVMA:
 			if h.Priv == PrivU || (h.Priv == PrivS && h.mstatus&mstatusTVM != 0) {
@@ -345,6 +376,7 @@ func (h *Hart) run() {
 			} else {
 				h.FlushTLB()
 			}
+			pageVPN = tlbInvalid
 		case OpLRW, OpLRD:
 			size := 4
 			if in.Op == OpLRD {
@@ -424,17 +456,26 @@ func (h *Hart) run() {
 			}
 			goto illegal
 		}
-		h.PC = npc
-		h.instret++
-		if h.halted.Load() {
-			return
-		}
+		pc = npc
+		retired++
+		continue
+	slowRetire:
+		// An instruction that changed privilege or CSR state retired: take a
+		// newly enabled interrupt before the next instruction.
+		h.instret += retired + 1
+		retired = 0
+		h.checkInterrupts()
+		pc, pageVPN = h.PC, tlbInvalid
 		continue
 	illegal:
 		h.raise(CauseIllegalInst, uint64(in.Raw))
 	fault:
+		h.PC, h.instret, retired = pc, h.instret+retired, 0
 		h.trap(h.excCause, h.excTval)
+		pc, pageVPN = h.PC, tlbInvalid
 	}
+exit:
+	h.PC, h.instret, h.budget = pc, h.instret+retired, budget
 }
 
 func b2u(b bool) uint64 {

@@ -141,7 +141,8 @@ type Hart struct {
 	itlb    *tlbSet // fetches
 	gen     uint64
 	genTag  uint64
-	scratch Inst // a page-crossing instruction is decoded here, never cached
+	scratch Inst      // a page-crossing instruction is decoded here, never cached
+	fetchCP *codePage // the code page of the last fetch, nil if it may not be reused
 
 	// Pending synchronous exception, set by the memory helpers.
 	excCause uint64

@@ -446,6 +446,7 @@ func put64(p []byte, v uint64) { binary.LittleEndian.PutUint64(p, v) }
 func (h *Hart) fetchPage(pc uint64) (*codePage, []byte, bool) {
 	e := &h.itlb.x[(pc>>12)%tlbSize]
 	if e.tag == pc>>12|h.genTag {
+		h.fetchCP = e.code
 		return e.code, e.mem, true
 	}
 	pa, ok := h.translate(pc, accExec, h.Priv)
@@ -472,15 +473,16 @@ func (h *Hart) fetchPage(pc uint64) (*codePage, []byte, bool) {
 	}
 	off := page * PageSize
 	mem := r.Data[off : off+PageSize : off+PageSize]
+	h.fetchCP = cp
 	if h.pmpPageOK(pa, accExec, h.Priv) {
 		e.tag = pc>>12 | h.genTag
 		e.mem = mem
 		e.code = cp
 		e.pa = pa &^ (PageSize - 1)
-	} else if !h.pmpCheck(pa, 4, accExec, h.Priv) {
-		// Only part of the page is executable: no caching; the caller
-		// checks the second parcel separately.
-		return cp, mem, true
+	} else {
+		// Only part of the page is executable: the caller must not keep
+		// using this page without checking again.
+		h.fetchCP = nil
 	}
 	return cp, mem, true
 }
