@@ -27,7 +27,9 @@ func encB(f3 uint32, rs1, rs2 uint8, off int32) uint32 {
 		(u>>1&0xf)<<8 | (u>>11&1)<<7 | 0x63
 }
 
-func encU(opc uint32, rd uint8, imm int32) uint32 { return uint32(imm)&0xfffff000 | uint32(rd)<<7 | opc }
+func encU(opc uint32, rd uint8, imm int32) uint32 {
+	return uint32(imm)&0xfffff000 | uint32(rd)<<7 | opc
+}
 
 func encJ(rd uint8, off int32) uint32 {
 	u := uint32(off)

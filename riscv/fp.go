@@ -305,4 +305,3 @@ func (h *Hart) execFP(in *Inst) fpResult {
 	}
 	return fpOK
 }
-

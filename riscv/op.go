@@ -223,7 +223,7 @@ var opNames = [opCount]string{
 	OpFMVXW: "fmv.x.w", OpFEQS: "feq.s", OpFLTS: "flt.s", OpFLES: "fle.s", OpFCLASSS: "fclass.s",
 	OpFCVTSW: "fcvt.s.w", OpFCVTSWU: "fcvt.s.wu", OpFCVTSL: "fcvt.s.l", OpFCVTSLU: "fcvt.s.lu",
 	OpFMVWX: "fmv.w.x",
-	OpFLD: "fld", OpFSD: "fsd",
+	OpFLD:   "fld", OpFSD: "fsd",
 	OpFMADDD: "fmadd.d", OpFMSUBD: "fmsub.d", OpFNMSUBD: "fnmsub.d", OpFNMADDD: "fnmadd.d",
 	OpFADDD: "fadd.d", OpFSUBD: "fsub.d", OpFMULD: "fmul.d", OpFDIVD: "fdiv.d", OpFSQRTD: "fsqrt.d",
 	OpFSGNJD: "fsgnj.d", OpFSGNJND: "fsgnjn.d", OpFSGNJXD: "fsgnjx.d",
@@ -231,7 +231,7 @@ var opNames = [opCount]string{
 	OpFCVTSD: "fcvt.s.d", OpFCVTDS: "fcvt.d.s",
 	OpFEQD: "feq.d", OpFLTD: "flt.d", OpFLED: "fle.d", OpFCLASSD: "fclass.d",
 	OpFCVTWD: "fcvt.w.d", OpFCVTWUD: "fcvt.wu.d", OpFCVTLD: "fcvt.l.d", OpFCVTLUD: "fcvt.lu.d",
-	OpFMVXD: "fmv.x.d",
+	OpFMVXD:  "fmv.x.d",
 	OpFCVTDW: "fcvt.d.w", OpFCVTDWU: "fcvt.d.wu", OpFCVTDL: "fcvt.d.l", OpFCVTDLU: "fcvt.d.lu",
 	OpFMVDX: "fmv.d.x",
 }
