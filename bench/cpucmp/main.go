@@ -223,7 +223,8 @@ func run(c config) error {
 	// strata.
 	strataDesc := ""
 	if !c.noStrata {
-		if c.strata == "" {
+		built := c.strata == ""
+		if built {
 			if rootErr != nil {
 				return rootErr
 			}
@@ -234,7 +235,7 @@ func run(c config) error {
 			return fmt.Errorf("strata binary: %v", err)
 		}
 		strataDesc = c.strata
-		if root != "" {
+		if built && root != "" {
 			if out, err := exec.Command("git", "-C", root, "describe", "--always", "--dirty").Output(); err == nil {
 				strataDesc += " @ " + strings.TrimSpace(string(out))
 			}
