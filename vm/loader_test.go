@@ -46,7 +46,7 @@ func elfHeader(paddr, off, filesz, memsz uint64) []byte {
 	var buf bytes.Buffer
 	h := make([]byte, 64)
 	copy(h, "\x7fELF")
-	h[4], h[5], h[6] = 2, 1, 1 // 64-bit, little-endian, version
+	h[4], h[5], h[6] = 2, 1, 1                 // 64-bit, little-endian, version
 	binary.LittleEndian.PutUint16(h[16:], 2)   // ET_EXEC
 	binary.LittleEndian.PutUint16(h[18:], 243) // EM_RISCV
 	binary.LittleEndian.PutUint32(h[20:], 1)
