@@ -215,7 +215,10 @@ func runQEMU(t *testing.T, elf string, d directives) runResult {
 	if len(d.qemuArgs) > 0 {
 		machine = d.qemuArgs
 	}
-	args := append(machine, "-cpu", qemuCPU, "-bios", "none", "-nographic", "-kernel", elf)
+	// -icount: instret/cycle count guest instructions (otherwise QEMU
+	// derives them from the host clock) and time is deterministic.
+	args := append(machine, "-cpu", qemuCPU, "-icount", "shift=0",
+		"-bios", "none", "-nographic", "-kernel", elf)
 	return run(t, qemuBin, args...)
 }
 

@@ -29,6 +29,12 @@ _start:
         csrw satp, zero
         li t0, MIP_SSIP | MIP_STIP
         csrc mip, t0
+        /* CLINT: no software interrupt, timer compare far in the future */
+        li t0, CLINT_MSIP
+        sw zero, 0(t0)
+        li t0, CLINT_MTIMECMP
+        li t1, -1
+        sd t1, 0(t0)
         /* PMP entry 15: NAPOT over everything, RWX, so that S/U may run.
          * Entries 0..14 are free for tests (they take precedence). */
         li t0, -1
