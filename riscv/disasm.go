@@ -12,10 +12,23 @@ import (
 // addresses in bare hex ("80000010"), the way objdump prints them before the
 // "<symbol+off>" annotation, which Disasm leaves out.
 //
+// objdump 2.40's alias choices are reproduced exactly, including the
+// surprising ones: addi, andi, ori, xori and the immediate shifts print under
+// the register-form names ("add a0,a1,1", "sll a0,a0,0x3"), csrrwi/csrrsi/
+// csrrci print as csrrw/csrrs/csrrc (or csrw/csrs/csrc), andi rd,rs,255 is
+// "zext.b", and RVC hints keep their c. names ("c.nop 1", "c.slli64 a0").
+//
 // Like objdump, Disasm appends an address comment (" # 8") to loads, stores,
 // addi/addiw and jalr whose base register is zero or tp. objdump also
-// annotates the second instruction of a lui/auipc pair with the computed
-// address; that needs state across instructions, so Disasm does not.
+// annotates the second instruction of a lui/auipc pair, and gp-relative
+// accesses when the ELF file defines __global_pointer$, with the computed
+// address; that needs state beyond one instruction, so Disasm does not.
+//
+// A few encodings are valid for strata but not for objdump 2.40: FENCE and
+// FENCE.I with nonzero reserved fields (which the ISA says to ignore) and the
+// exact conversions fcvt.d.s/fcvt.d.w/fcvt.d.wu with a rounding mode other
+// than rne. Disasm prints them as what they execute ("fence rw,rw",
+// "fcvt.d.w fa0,a0,rtz"), where objdump would print ".4byte".
 //
 // Encodings Decode rejects print as objdump prints data: ".4byte\t0x..." or
 // ".2byte\t0x...", and the all-zero 16-bit word as "unimp".
@@ -30,7 +43,7 @@ func Disasm(in Inst, pc uint64) string {
 		return ".4byte\t0x" + strconv.FormatUint(uint64(in.Raw), 16)
 	}
 	if in.Op == OpNone || in.Op >= opCount {
-		return "<" + in.Op.String() + ">"
+		return in.Op.String()
 	}
 	var d dis
 	if in.Len == 2 {
@@ -448,10 +461,10 @@ func (d *dis) csrInst(in Inst, rd uint8) {
 			return
 		}
 	}
-	base := [opCount]string{
-		OpCSRRW: "csrrw", OpCSRRS: "csrrs", OpCSRRC: "csrrc",
-		OpCSRRWI: "csrrw", OpCSRRSI: "csrrs", OpCSRRCI: "csrrc",
-	}[in.Op]
+	// objdump 2.40 prints the immediate forms under the register forms'
+	// names: csrrwi a0,mstatus,1 is "csrrw a0,mstatus,1", csrrsi x0,... is
+	// "csrs".
+	base := csrBaseNames[in.Op]
 	if rd == 0 {
 		d.op("csr" + base[4:])
 		d.csr(csr)
@@ -462,6 +475,16 @@ func (d *dis) csrInst(in Inst, rd uint8) {
 	d.x(rd)
 	d.csr(csr)
 	src()
+}
+
+var csrBaseNames = [opCount]string{
+	OpCSRRW: "csrrw", OpCSRRS: "csrrs", OpCSRRC: "csrrc",
+	OpCSRRWI: "csrrw", OpCSRRSI: "csrrs", OpCSRRCI: "csrrc",
+}
+
+var fsgnjAliases = [opCount]string{
+	OpFSGNJS: "fmv.s", OpFSGNJNS: "fneg.s", OpFSGNJXS: "fabs.s",
+	OpFSGNJD: "fmv.d", OpFSGNJND: "fneg.d", OpFSGNJXD: "fabs.d",
 }
 
 // csrReadAlias names the "csrrs rd,csr,zero" aliases objdump prints.
@@ -516,11 +539,7 @@ func (d *dis) fp(in Inst, rd uint8) {
 		}
 	case OpFSGNJS, OpFSGNJNS, OpFSGNJXS, OpFSGNJD, OpFSGNJND, OpFSGNJXD:
 		if in.Rs1 == in.Rs2 {
-			alias := [opCount]string{
-				OpFSGNJS: "fmv.s", OpFSGNJNS: "fneg.s", OpFSGNJXS: "fabs.s",
-				OpFSGNJD: "fmv.d", OpFSGNJND: "fneg.d", OpFSGNJXD: "fabs.d",
-			}
-			d.op(alias[in.Op])
+			d.op(fsgnjAliases[in.Op])
 			d.f(rd)
 			d.f(in.Rs1)
 			return
