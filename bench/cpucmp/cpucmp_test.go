@@ -183,12 +183,13 @@ func TestFormatReport(t *testing.T) {
 		Runs:     3,
 		Scale:    1,
 		Overhead: "startup overhead: x",
+		Load:     "0.50 at start, 1.00 at end",
 		Notes:    []string{"a note"},
 	}
 	got := formatReport(m, []row{{Name: "integer", Insns: 1e6, StrataS: 1, QEMUS: 1}})
 	for _, want := range []string{
 		"- date: 2026-01-02 03:04 UTC\n",
-		"- host CPU: Test CPU (2 logical CPUs)\n",
+		"- host CPU: Test CPU (2 logical CPUs); 1-min load average 0.50 at start, 1.00 at end\n",
 		"- QEMU: QEMU emulator version 7.2.22\n",
 		"- strata: bin/strata @ abc123\n",
 		"- runs: 3 each",

@@ -254,6 +254,7 @@ func run(c config) error {
 		Strata: strataDesc,
 		Runs:   c.runs,
 		Scale:  c.scale,
+		Load:   loadAvg(),
 	}
 
 	// Fixed cost of starting each emulator, for reading short runs.
@@ -290,6 +291,9 @@ func run(c config) error {
 	}
 	if c.noStrata {
 		m.Notes = append(m.Notes, "strata not run (-no-strata); guest instruction counts from QEMU -icount shift=0.")
+	}
+	if l := loadAvg(); l != "" && m.Load != "" {
+		m.Load += " at start, " + l + " at end"
 	}
 	report := formatReport(m, rows)
 	fmt.Print(report)
@@ -544,4 +548,17 @@ func qemuVersion(qemu string) string {
 	}
 	first, _, _ := strings.Cut(string(out), "\n")
 	return strings.TrimSpace(first)
+}
+
+// loadAvg returns the 1-minute load average, to flag results from a busy host.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }

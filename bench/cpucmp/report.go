@@ -213,6 +213,7 @@ type meta struct {
 	Runs     int
 	Scale    int
 	Overhead string // startup overhead note, may be empty
+	Load     string // host load average note, may be empty
 	Notes    []string
 }
 
@@ -220,7 +221,11 @@ func formatReport(m meta, rows []row) string {
 	var b strings.Builder
 	b.WriteString("## strata vs QEMU TCG: bare-metal RV64GC CPU benchmarks\n\n")
 	fmt.Fprintf(&b, "- date: %s\n", m.Date.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&b, "- host CPU: %s (%d logical CPUs)\n", m.CPU, m.CPUs)
+	fmt.Fprintf(&b, "- host CPU: %s (%d logical CPUs)", m.CPU, m.CPUs)
+	if m.Load != "" {
+		fmt.Fprintf(&b, "; 1-min load average %s", m.Load)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "- QEMU: %s\n", m.QEMU)
 	if m.Strata != "" {
 		fmt.Fprintf(&b, "- strata: %s\n", m.Strata)
