@@ -1,6 +1,7 @@
 /* strata ISA conformance suite: start-up code, trap handlers, HTIF,
  * printing and page-table helpers. Linked into every test. */
 #include "test.h"
+        .option norvc
 
         .section .text.init
         .globl _start
