@@ -431,6 +431,10 @@ func (h *Hart) run() {
 			put32(p, amo32(in.Op, old, uint32(x[in.Rs2&63])))
 			h.amoDone(pa, 4)
 			x[in.Rd&63] = uint64(int32(old))
+			if h.halted.Load() {
+				pc, retired = npc, retired+1
+				goto exit
+			}
 		case OpAMOSWAPD, OpAMOADDD, OpAMOXORD, OpAMOANDD, OpAMOORD,
 			OpAMOMIND, OpAMOMAXD, OpAMOMINUD, OpAMOMAXUD:
 			p, pa, ok := h.amoAddr(x[in.Rs1&63], 8, true)
@@ -441,6 +445,10 @@ func (h *Hart) run() {
 			put64(p, amo64(in.Op, old, x[in.Rs2&63]))
 			h.amoDone(pa, 8)
 			x[in.Rd&63] = old
+			if h.halted.Load() {
+				pc, retired = npc, retired+1
+				goto exit
+			}
 		case OpIllegal, OpNone:
 			goto illegal
 		default:
