@@ -46,7 +46,6 @@ func (h *Hart) fetch(pc uint64) *Inst {
 // translation caches) writes them back first and reloads pc afterwards.
 func (h *Hart) run() {
 	x := &h.X
-	trace := h.cfg.Trace
 	pc := h.PC
 	budget := h.budget
 	var retired uint64
@@ -60,7 +59,6 @@ func (h *Hart) run() {
 			in = &cp.insn[(pc&(PageSize-1))>>1]
 		} else {
 			if in = h.fetch(pc); in == nil {
-				h.PC = pc
 				goto fault
 			}
 			if in != &h.scratch && h.fetchCP != nil {
@@ -68,11 +66,6 @@ func (h *Hart) run() {
 			} else {
 				pageVPN = tlbInvalid
 			}
-		}
-		if trace != nil {
-			h.PC, h.instret = pc, h.instret+retired
-			retired = 0
-			trace(h, pc, *in)
 		}
 		npc = pc + uint64(in.Len)
 		imm = uint64(int64(in.Imm))
@@ -479,6 +472,7 @@ func (h *Hart) run() {
 		h.raise(CauseIllegalInst, uint64(in.Raw))
 	fault:
 		h.PC, h.instret, retired = pc, h.instret+retired, 0
+		pageVPN = tlbInvalid
 		h.trap(h.excCause, h.excTval)
 		pc, pageVPN = h.PC, tlbInvalid
 	}

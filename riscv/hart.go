@@ -308,7 +308,11 @@ func (h *Hart) Run(budget int64) StopReason {
 	h.stop = StopBudget
 	h.budget = budget
 	h.checkInterrupts()
-	h.run()
+	if h.cfg.Trace != nil {
+		h.runTraced()
+	} else {
+		h.run()
+	}
 	if h.halted.Load() {
 		return StopHalt
 	}
@@ -408,4 +412,16 @@ func (h *Hart) trap(cause, tval uint64) {
 func (h *Hart) raise(cause, tval uint64) bool {
 	h.excCause, h.excTval = cause, tval
 	return false
+}
+
+// runTraced runs one instruction at a time, calling the trace hook before
+// each, so the fast loop carries no tracing test.
+func (h *Hart) runTraced() {
+	for total := h.budget; total > 0 && h.stop == StopBudget && !h.halted.Load(); total-- {
+		if in := h.fetch(h.PC); in != nil {
+			h.cfg.Trace(h, h.PC, *in)
+		}
+		h.budget = 1
+		h.run()
+	}
 }
