@@ -112,3 +112,11 @@ func BenchmarkF32ToI32(b *testing.B) {
 		return uint32(r), fl
 	})
 }
+
+// BenchmarkHostF64Add is the harness overhead: a plain host addition called
+// through the same indirect function value.
+func BenchmarkHostF64Add(b *testing.B) {
+	bench64(b, RNE, func(x, y uint64, _ uint8) (uint64, uint8) {
+		return math.Float64bits(math.Float64frombits(x) + math.Float64frombits(y)), 0
+	})
+}

@@ -1,5 +1,7 @@
 package softfloat
 
+const inf64Bits = 0x7ff0000000000000
+
 // isNaN and isSNaN classify raw bits in format f.
 func isNaN(f format, x uint64) bool  { return x&^f.signBit() > f.inf() }
 func isSNaN(f format, x uint64) bool { return isNaN(f, x) && x&f.quietBit() == 0 }
@@ -87,22 +89,53 @@ func class(f format, a uint64) uint64 {
 
 // F64Eq reports a == b (RISC-V feq.d, a quiet comparison: FlagInvalid only
 // for signaling NaN operands).
-func F64Eq(a, b uint64) (bool, uint8) { return eq(f64Format(), a, b) }
+func F64Eq(a, b uint64) (bool, uint8) {
+	if a&^sign64 <= inf64Bits && b&^sign64 <= inf64Bits {
+		return a == b || (a|b)&^sign64 == 0, 0
+	}
+	return eq(f64Format(), a, b)
+}
 
 // F64Lt reports a < b (RISC-V flt.d, signaling: FlagInvalid for any NaN).
-func F64Lt(a, b uint64) (bool, uint8) { return lt(f64Format(), a, b) }
+func F64Lt(a, b uint64) (bool, uint8) {
+	if a&^sign64 <= inf64Bits && b&^sign64 <= inf64Bits {
+		return less(f64Format(), a, b, false), 0
+	}
+	return lt(f64Format(), a, b)
+}
 
 // F64Le reports a <= b (RISC-V fle.d, signaling: FlagInvalid for any NaN).
-func F64Le(a, b uint64) (bool, uint8) { return le(f64Format(), a, b) }
+func F64Le(a, b uint64) (bool, uint8) {
+	if a&^sign64 <= inf64Bits && b&^sign64 <= inf64Bits {
+		return !less(f64Format(), b, a, false), 0
+	}
+	return le(f64Format(), a, b)
+}
 
 // F64Min returns the smaller of a and b (RISC-V fmin.d): -0 < +0, a single
 // NaN operand yields the other operand, two NaNs yield the canonical NaN;
 // FlagInvalid if either operand is a signaling NaN.
-func F64Min(a, b uint64) (uint64, uint8) { return minMax(f64Format(), a, b, false) }
+func F64Min(a, b uint64) (uint64, uint8) {
+	if a&^sign64 <= inf64Bits && b&^sign64 <= inf64Bits {
+		if less(f64Format(), a, b, true) {
+			return a, 0
+		}
+		return b, 0
+	}
+	return minMax(f64Format(), a, b, false)
+}
 
 // F64Max returns the larger of a and b (RISC-V fmax.d), with the NaN and
 // signed-zero rules of F64Min.
-func F64Max(a, b uint64) (uint64, uint8) { return minMax(f64Format(), a, b, true) }
+func F64Max(a, b uint64) (uint64, uint8) {
+	if a&^sign64 <= inf64Bits && b&^sign64 <= inf64Bits {
+		if less(f64Format(), b, a, true) {
+			return a, 0
+		}
+		return b, 0
+	}
+	return minMax(f64Format(), a, b, true)
+}
 
 // F64Class returns the RISC-V fclass.d mask of a: bit 0 -inf, 1 negative
 // normal, 2 negative subnormal, 3 -0, 4 +0, 5 positive subnormal,

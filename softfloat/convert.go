@@ -161,22 +161,22 @@ func F64ToU64(a uint64, rm uint8) (uint64, uint8) { return f64ToInt(a, rm, false
 
 // F32ToI32 converts a to int32 (RISC-V fcvt.w.s), sign-extended; see F64ToI32.
 func F32ToI32(a uint32, rm uint8) (uint64, uint8) {
-	return toInt(f32Format(), uint64(a), rm, true, 32)
+	return f64ToInt(f32Widen(a), rm, true, 32)
 }
 
 // F32ToU32 converts a to uint32 (RISC-V fcvt.wu.s), sign-extended; see F64ToU32.
 func F32ToU32(a uint32, rm uint8) (uint64, uint8) {
-	return toInt(f32Format(), uint64(a), rm, false, 32)
+	return f64ToInt(f32Widen(a), rm, false, 32)
 }
 
 // F32ToI64 converts a to int64 (RISC-V fcvt.l.s); see F64ToI64.
 func F32ToI64(a uint32, rm uint8) (uint64, uint8) {
-	return toInt(f32Format(), uint64(a), rm, true, 64)
+	return f64ToInt(f32Widen(a), rm, true, 64)
 }
 
 // F32ToU64 converts a to uint64 (RISC-V fcvt.lu.s); see F64ToU64.
 func F32ToU64(a uint32, rm uint8) (uint64, uint8) {
-	return toInt(f32Format(), uint64(a), rm, false, 64)
+	return f64ToInt(f32Widen(a), rm, false, 64)
 }
 
 // F64FromI32 converts v to binary64 (RISC-V fcvt.d.w); always exact.
@@ -241,7 +241,7 @@ func F32FromU64(v uint64, rm uint8) (uint32, uint8) {
 // F64ToF32 converts a to binary32 rounded in mode rm (RISC-V fcvt.s.d).
 // A NaN gives the canonical F32NaN, with FlagInvalid if it is signaling.
 func F64ToF32(a uint64, rm uint8) (uint32, uint8) {
-	if r, fl, ok := round32(math.Float64frombits(a), 0, rm); ok {
+	if r, fl, ok := round32(math.Float64frombits(a), 0, rm, false); ok {
 		return r, fl
 	}
 	f := f64Format()
@@ -268,3 +268,8 @@ func F32ToF64(a uint32) (uint64, uint8) {
 	}
 	return math.Float64bits(float64(math.Float32frombits(a))), 0
 }
+
+// f32Widen converts a binary32 to binary64 exactly (NaNs stay NaNs), for
+// the float-to-integer conversions, whose results and flags do not depend
+// on the source format.
+func f32Widen(a uint32) uint64 { return math.Float64bits(float64(math.Float32frombits(a))) }

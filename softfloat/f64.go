@@ -85,7 +85,7 @@ func F64Sub(a, b uint64, rm uint8) (uint64, uint8) {
 // F64Mul returns a*b rounded in mode rm.
 func F64Mul(a, b uint64, rm uint8) (uint64, uint8) {
 	x, y := math.Float64frombits(a), math.Float64frombits(b)
-	p := x * y
+	p := float64(x * y) // rounded product; the conversion forbids fusion
 	pb := math.Float64bits(p)
 	if exp64(pb)-mulLo64 < hi64-mulLo64 {
 		e := math.FMA(x, y, -p)
@@ -145,7 +145,7 @@ func F64Sqrt(a uint64, rm uint8) (uint64, uint8) {
 func F64MulAdd(a, b, c uint64, rm uint8) (uint64, uint8) {
 	x, y, z := math.Float64frombits(a), math.Float64frombits(b), math.Float64frombits(c)
 	r := math.FMA(x, y, z)
-	u1 := x * y
+	u1 := float64(x * y) // explicit conversion: never fused into b1 below
 	rb := math.Float64bits(r)
 	if exp64(rb)-fmaLo64 < fmaHi64-fmaLo64 && exp64(math.Float64bits(u1))-fmaLo64 < fmaHi64-fmaLo64 &&
 		exp64(c)-fmaLo64 < fmaHi64-fmaLo64 {
