@@ -46,14 +46,76 @@ type Item struct {
 	Head  string
 	Inner []Item
 	Tail  string
+	ID    int    // trace id (1-based; 0: not traced)
+	Rd    string // destination register recorded in the trace ("" none)
 }
 
+// Text is the item's (last) instruction, for messages.
+func (it Item) Text() string {
+	lines := strings.Split(strings.TrimSpace(it.Head), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// render writes the item; traced items append their destination register,
+// fflags and id to the trace buffer at t6.
 func (it Item) render(b *strings.Builder) {
 	b.WriteString(it.Head)
+	if it.ID != 0 && it.Rd != "" {
+		st := "sd"
+		if it.Rd[0] == 'f' {
+			st = "fsd"
+		}
+		fmt.Fprintf(b, "\t%s %s, 0(t6)\n\tcsrr t5, fflags\n\tsd t5, 8(t6)\n\tli t5, %d\n\tsd t5, 16(t6)\n\taddi t6, t6, 24\n",
+			st, it.Rd, it.ID)
+	}
 	for _, in := range it.Inner {
 		in.render(b)
 	}
 	b.WriteString(it.Tail)
+}
+
+var noRd = map[string]bool{}
+
+func init() {
+	for _, m := range strings.Fields(`sb sh sw sd fsw fsd c.sd c.sw c.fsd c.sdsp c.swsp c.fsdsp
+		c.nop csrw csrwi csrs csrc .half beq bne blt bge bltu bgeu c.beqz c.bnez jal c.j c.jr c.jalr`) {
+		noRd[m] = true
+	}
+}
+
+// destReg finds the destination register of an instruction line.
+func destReg(line string) string {
+	f := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })
+	if len(f) < 2 || noRd[f[0]] {
+		return ""
+	}
+	rd := f[1]
+	if f[0] == ".insn" {
+		switch {
+		case (f[1] == "r" || f[1] == "r4") && len(f) > 5:
+			rd = f[5]
+		case f[1] == "i" && len(f) > 4:
+			rd = f[4]
+		default:
+			return ""
+		}
+	}
+	if len(rd) >= 2 && (rd[0] == 'x' || rd[0] == 'f') && rd[1] >= '0' && rd[1] <= '9' && rd != "x0" {
+		return rd
+	}
+	return ""
+}
+
+// assignIDs numbers the traced items and returns their texts by id.
+func assignIDs(items []Item, texts *[]string) {
+	for i := range items {
+		it := &items[i]
+		if rd := destReg(it.Text()); rd != "" && len(it.Inner) == 0 {
+			*texts = append(*texts, it.Text())
+			it.ID, it.Rd = len(*texts), rd
+		}
+		assignIDs(it.Inner, texts)
+	}
 }
 
 // Count is the number of instructions-ish units (items, recursively).
@@ -73,6 +135,7 @@ type Program struct {
 	Consts [nConsts]uint64
 	Init   [nScratch]uint64
 	Items  []Item
+	Texts  []string // traced instruction texts, by id-1
 }
 
 // Options tune the instruction mix.
@@ -92,7 +155,7 @@ type gen struct {
 var xPool = func() []int {
 	var p []int
 	for i := 1; i < 32; i++ {
-		if i != 2 && i != 8 {
+		if i != 2 && i != 8 && i != 30 && i != 31 {
 			p = append(p, i)
 		}
 	}
@@ -190,6 +253,7 @@ func Generate(seed uint64, opt Options) *Program {
 		n += it.Count()
 		p.Items = append(p.Items, it)
 	}
+	assignIDs(p.Items, &p.Texts)
 	return p
 }
 
@@ -205,7 +269,7 @@ func init() {
 		{10, (*gen).aluR},
 		{8, (*gen).aluI},
 		{7, (*gen).mul},
-		{4, (*gen).li},
+		{9, (*gen).li},
 		{22, (*gen).fpArith},
 		{8, (*gen).fpMisc},
 		{10, (*gen).fpCvt},
@@ -446,7 +510,7 @@ func (g *gen) compressed() Item {
 		return simple("c.addi4spn %s, sp, %d", g.cx(), 4*g.nz(1, 255))
 	case 19:
 		// c.addi16sp moves the reserved sp: move it back right away.
-		v := 16 * g.nz(-32, 31)
+		v := 16 * g.nz(-31, 31)
 		return Item{Head: fmt.Sprintf("\tc.addi16sp sp, %d\n\tc.addi %s, 1\n\tc.addi16sp sp, %d\n", v, g.xr(), -v)}
 	case 20:
 		return simple("c.nop")
@@ -670,18 +734,19 @@ _start:
 	for i := 0; i < 32; i++ {
 		fmt.Fprintf(&b, "\tfld f%d, %d(sp)\n", i, -1024+8*(32+i))
 	}
-	for i := 1; i < 32; i++ {
+	for i := 1; i < 30; i++ {
 		if i == 2 || i == 8 {
 			continue
 		}
 		fmt.Fprintf(&b, "\tld x%d, %d(sp)\n", i, -1024+8*i)
 	}
+	b.WriteString("\tla t6, trace\n\tli t5, 0\n")
 	b.WriteString("# ---- stream ----\n")
 	for _, it := range items {
 		it.render(&b)
 	}
 	b.WriteString("# ---- end of stream ----\n")
-	b.WriteString(epilogue)
+	b.WriteString(epilogue(outputWords + 3*len(p.Texts)))
 	b.WriteString("\t.section .data\n\t.balign 4096\nconsts:\n")
 	for _, v := range p.Consts {
 		fmt.Fprintf(&b, "\t.dword 0x%016x\n", v)
@@ -690,11 +755,11 @@ _start:
 	for _, v := range p.Init {
 		fmt.Fprintf(&b, "\t.dword 0x%016x\n", v)
 	}
-	fmt.Fprintf(&b, "dump:\n\t.zero %d\n", 8*dumpWords)
+	fmt.Fprintf(&b, "dump:\n\t.zero %d\ntrace:\n\t.zero %d\n", 8*dumpWords, 8*3*len(p.Texts)+8)
 	return b.String()
 }
 
-var epilogue = func() string {
+func epilogue(printWords int) string {
 	var b strings.Builder
 	b.WriteString("\t.balign 4\n")
 	for i := 0; i < 32; i++ {
@@ -784,6 +849,6 @@ trap:
 	ld t2, 8(t0)
 	csrrw t0, mscratch, t0
 	mret
-`, 512+64*8, nScratch, 512+65*8, outputWords, logEntries)
+`, 512+64*8, nScratch, 512+65*8, printWords, logEntries)
 	return b.String()
-}()
+}

@@ -129,6 +129,23 @@ var abi = [32]string{"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1
 	"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
 	"s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"}
 
+// WordNamer names the output words of p.
+// (q, the QEMU output, gives the id of each trace entry).
+func WordNamer(p *Program, q []uint64) func(int) string {
+	return func(i int) string {
+		if i >= outputWords {
+			k := (i - outputWords) / 3
+			what := []string{"rd", "fflags", "id"}[(i-outputWords)%3]
+			text := "?"
+			if j := outputWords + 3*k + 2; j < len(q) && q[j] >= 1 && int(q[j]) <= len(p.Texts) {
+				text = p.Texts[q[j]-1]
+			}
+			return fmt.Sprintf("trace[%d].%s after `%s`", k, what, text)
+		}
+		return WordName(i)
+	}
+}
+
 // WordName names output word i of a random-stream program.
 func WordName(i int) string {
 	switch {
@@ -163,11 +180,12 @@ type Diff struct {
 }
 
 func (d Diff) String() string {
-	return fmt.Sprintf("%-22s qemu=%016x strata=%016x", d.Name, d.QEMU, d.Strata)
+	return fmt.Sprintf("%s: qemu=%016x strata=%016x", d.Name, d.QEMU, d.Strata)
 }
 
-// Compare returns the words that differ, named by name.
-func Compare(q, s []uint64, name func(int) string) []Diff {
+// Compare returns the words that differ, named by name(q).
+func Compare(q, s []uint64, namer func([]uint64) func(int) string) []Diff {
+	name := namer(q)
 	var ds []Diff
 	n := max(len(q), len(s))
 	for i := 0; i < n; i++ {

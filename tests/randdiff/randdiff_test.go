@@ -94,7 +94,7 @@ type outcome struct {
 }
 
 // runBoth assembles src and runs it on both machines.
-func runBoth(ctx context.Context, bin, dir, name, src string, nameFn func(int) string) ([]Diff, error) {
+func runBoth(ctx context.Context, bin, dir, name, src string, nameFn func([]uint64) func(int) string) ([]Diff, error) {
 	elf, err := Assemble(ctx, dir, name, src)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,8 @@ func TestRandomStreams(t *testing.T) {
 			defer func() { <-sem }()
 			p := Generate(seed, opt)
 			src := p.Source(p.Items)
-			ds, err := runBoth(ctx, bin, dir, fmt.Sprintf("seed%d", seed), src, WordName)
+			ds, err := runBoth(ctx, bin, dir, fmt.Sprintf("seed%d", seed), src,
+				namer(p))
 			results[i] = outcome{seed, src, ds, err}
 		}()
 	}
@@ -185,10 +186,10 @@ func TestRandomStreams(t *testing.T) {
 	if failed && *flagMinimize && len(seeds) == 1 {
 		p := Generate(seeds[0], opt)
 		min := Minimize(p.Items, func(items []Item) bool {
-			ds, err := runBoth(ctx, bin, dir, "min", p.Source(items), WordName)
+			ds, err := runBoth(ctx, bin, dir, "min", p.Source(items), namer(p))
 			return err == nil && len(ds) > 0
 		})
-		ds, _ := runBoth(ctx, bin, dir, "min", p.Source(min), WordName)
+		ds, _ := runBoth(ctx, bin, dir, "min", p.Source(min), namer(p))
 		var b strings.Builder
 		for _, it := range min {
 			it.render(&b)
@@ -200,6 +201,10 @@ func TestRandomStreams(t *testing.T) {
 		t.Logf("initial registers: %s", initRegs(p))
 		t.Logf("full minimized source: %s", filepath.Join(dir, "min.S"))
 	}
+}
+
+func namer(p *Program) func([]uint64) func(int) string {
+	return func(q []uint64) func(int) string { return WordNamer(p, q) }
 }
 
 func initRegs(p *Program) string {
