@@ -687,6 +687,7 @@ stack:        .zero 16384
 stack_top:
               .zero 8192
 mtrap_stack_top:
+        .globl mtrap_frame, strap_frame
 mtrap_frame = mtrap_stack_top - 256
               .zero 8192
 strap_stack_top:
