@@ -249,3 +249,56 @@ func Minimize(items []Item, bad func([]Item) bool) []Item {
 	}
 	return cur
 }
+
+func TestFPEdgeMatrix(t *testing.T) {
+	bin := setup(t)
+	dir, done := workDir(t)
+	failed := false
+	defer func() { done(failed) }()
+	ctx := context.Background()
+	parts := FPMatrix()
+	type res struct {
+		diffs []Diff
+		err   error
+	}
+	results := make([]res, len(parts))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ds, err := runBoth(ctx, bin, dir, "fpmatrix-"+p.Name, p.Source(),
+				func([]uint64) func(int) string { return p.WordName })
+			results[i] = res{ds, err}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i, p := range parts {
+		total += len(p.Names)
+		r := results[i]
+		if r.err != nil {
+			failed = true
+			t.Errorf("%s: %v", p.Name, r.err)
+			continue
+		}
+		if len(r.diffs) == 0 {
+			continue
+		}
+		failed = true
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %d of %d words differ (op rm operands: what)\n", p.Name, len(r.diffs), 2*len(p.Names))
+		for j, d := range r.diffs {
+			if j == 40 {
+				fmt.Fprintf(&b, "    ... %d more\n", len(r.diffs)-j)
+				break
+			}
+			fmt.Fprintf(&b, "    %s\n", d)
+		}
+		t.Error(b.String())
+	}
+	t.Logf("%d parts, %d operations compared", len(parts), total)
+}
