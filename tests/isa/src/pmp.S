@@ -116,13 +116,13 @@ TEST_BEGIN
   li a1, MSTATUS_MPP
   csrc mstatus, a1
   li a1, MSTATUS_MPRV | MSTATUS_MPP_S
-  csrs mstatus, a1
+  li a3, MSTATUS_MPRV
   li a2, PAGE_A
   EXPECT_TRAP
+  csrs mstatus, a1
   sd a0, 0(a2)
+  csrc mstatus, a3               /* (the trap's mret left MPP = U) */
   CHECK_TRAP(CAUSE_STORE_ACCESS, PAGE_A)
-  li a1, MSTATUS_MPRV            /* (the trap's mret left MPP = M) */
-  csrc mstatus, a1
   /* TOR */
   li a2, TOR_LO
   li a3, TOR_HI - 8
