@@ -260,6 +260,6 @@ func runOracle(t *testing.T, ops []op, short, long int) {
 	}
 }
 
-func TestOracleArith(t *testing.T) { runOracle(t, arithOps(), 2000, 20000) }
+func TestOracleArith(t *testing.T) { runOracle(t, arithOps(), 2000, 12000) }
 
-func TestOracleConvert(t *testing.T) { runOracle(t, convOps(), 2000, 20000) }
+func TestOracleConvert(t *testing.T) { runOracle(t, convOps(), 2000, 12000) }

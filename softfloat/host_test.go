@@ -26,7 +26,7 @@ func hostCount() int {
 	if testing.Short() {
 		return 100000
 	}
-	return 1000000
+	return 500000
 }
 
 func TestHostF64(t *testing.T) {
