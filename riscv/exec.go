@@ -108,49 +108,49 @@ func (h *Hart) run() {
 				npc = pc + imm
 			}
 		case OpLB:
-			v, ok := h.load(x[in.Rs1&63]+imm, 1)
+			v, ok := h.load8(x[in.Rs1&63] + imm)
 			if !ok {
 				goto fault
 			}
 			x[in.Rd&63] = uint64(int8(v))
 		case OpLH:
-			v, ok := h.load(x[in.Rs1&63]+imm, 2)
+			v, ok := h.load16(x[in.Rs1&63] + imm)
 			if !ok {
 				goto fault
 			}
 			x[in.Rd&63] = uint64(int16(v))
 		case OpLW:
-			v, ok := h.load(x[in.Rs1&63]+imm, 4)
+			v, ok := h.load32(x[in.Rs1&63] + imm)
 			if !ok {
 				goto fault
 			}
 			x[in.Rd&63] = uint64(int32(v))
 		case OpLD:
-			v, ok := h.load(x[in.Rs1&63]+imm, 8)
+			v, ok := h.load64(x[in.Rs1&63] + imm)
 			if !ok {
 				goto fault
 			}
 			x[in.Rd&63] = v
 		case OpLBU:
-			v, ok := h.load(x[in.Rs1&63]+imm, 1)
+			v, ok := h.load8(x[in.Rs1&63] + imm)
 			if !ok {
 				goto fault
 			}
 			x[in.Rd&63] = v
 		case OpLHU:
-			v, ok := h.load(x[in.Rs1&63]+imm, 2)
+			v, ok := h.load16(x[in.Rs1&63] + imm)
 			if !ok {
 				goto fault
 			}
 			x[in.Rd&63] = v
 		case OpLWU:
-			v, ok := h.load(x[in.Rs1&63]+imm, 4)
+			v, ok := h.load32(x[in.Rs1&63] + imm)
 			if !ok {
 				goto fault
 			}
 			x[in.Rd&63] = v
 		case OpSB:
-			if !h.store(x[in.Rs1&63]+imm, 1, x[in.Rs2&63]) {
+			if !h.store8(x[in.Rs1&63]+imm, x[in.Rs2&63]) {
 				goto fault
 			}
 			if h.halted.Load() {
@@ -158,7 +158,7 @@ func (h *Hart) run() {
 				goto exit
 			}
 		case OpSH:
-			if !h.store(x[in.Rs1&63]+imm, 2, x[in.Rs2&63]) {
+			if !h.store16(x[in.Rs1&63]+imm, x[in.Rs2&63]) {
 				goto fault
 			}
 			if h.halted.Load() {
@@ -166,7 +166,7 @@ func (h *Hart) run() {
 				goto exit
 			}
 		case OpSW:
-			if !h.store(x[in.Rs1&63]+imm, 4, x[in.Rs2&63]) {
+			if !h.store32(x[in.Rs1&63]+imm, x[in.Rs2&63]) {
 				goto fault
 			}
 			if h.halted.Load() {
@@ -174,7 +174,7 @@ func (h *Hart) run() {
 				goto exit
 			}
 		case OpSD:
-			if !h.store(x[in.Rs1&63]+imm, 8, x[in.Rs2&63]) {
+			if !h.store64(x[in.Rs1&63]+imm, x[in.Rs2&63]) {
 				goto fault
 			}
 			if h.halted.Load() {

@@ -486,3 +486,66 @@ func (h *Hart) fetchPage(pc uint64) (*codePage, []byte, bool) {
 	}
 	return cp, mem, true
 }
+
+// Size-specialized fast paths, small enough for the compiler to inline into
+// the interpreter loop; a miss falls back to the general slow path.
+
+func (h *Hart) load8(va uint64) (uint64, bool) {
+	if e := &h.dtlb.r[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag {
+		return uint64(e.mem[va&(PageSize-1)]), true
+	}
+	return h.loadSlow(va, 1)
+}
+
+func (h *Hart) load16(va uint64) (uint64, bool) {
+	if e := &h.dtlb.r[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag && va&(PageSize-1) <= PageSize-2 {
+		return uint64(binary.LittleEndian.Uint16(e.mem[va&(PageSize-1):])), true
+	}
+	return h.loadSlow(va, 2)
+}
+
+func (h *Hart) load32(va uint64) (uint64, bool) {
+	if e := &h.dtlb.r[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag && va&(PageSize-1) <= PageSize-4 {
+		return uint64(binary.LittleEndian.Uint32(e.mem[va&(PageSize-1):])), true
+	}
+	return h.loadSlow(va, 4)
+}
+
+func (h *Hart) load64(va uint64) (uint64, bool) {
+	if e := &h.dtlb.r[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag && va&(PageSize-1) <= PageSize-8 {
+		return binary.LittleEndian.Uint64(e.mem[va&(PageSize-1):]), true
+	}
+	return h.loadSlow(va, 8)
+}
+
+func (h *Hart) store8(va, v uint64) bool {
+	if e := &h.dtlb.w[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag && e.code == nil {
+		e.mem[va&(PageSize-1)] = byte(v)
+		return true
+	}
+	return h.store(va, 1, v)
+}
+
+func (h *Hart) store16(va, v uint64) bool {
+	if e := &h.dtlb.w[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag && e.code == nil && va&(PageSize-1) <= PageSize-2 {
+		binary.LittleEndian.PutUint16(e.mem[va&(PageSize-1):], uint16(v))
+		return true
+	}
+	return h.store(va, 2, v)
+}
+
+func (h *Hart) store32(va, v uint64) bool {
+	if e := &h.dtlb.w[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag && e.code == nil && va&(PageSize-1) <= PageSize-4 {
+		binary.LittleEndian.PutUint32(e.mem[va&(PageSize-1):], uint32(v))
+		return true
+	}
+	return h.store(va, 4, v)
+}
+
+func (h *Hart) store64(va, v uint64) bool {
+	if e := &h.dtlb.w[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag && e.code == nil && va&(PageSize-1) <= PageSize-8 {
+		binary.LittleEndian.PutUint64(e.mem[va&(PageSize-1):], v)
+		return true
+	}
+	return h.store(va, 8, v)
+}

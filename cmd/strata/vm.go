@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,7 @@ func newVMCmd() *cobra.Command {
 
 type vmRunFlags struct {
 	bios, kernel, loadAddr, mem, traceOut string
+	cpuProfile                            string
 	smp                                   int
 	trace, stats                          bool
 	maxInsns                              uint64
@@ -53,6 +55,7 @@ defines tohost, through Spike's HTIF; the exit status is the guest's.`,
 	fl.StringVar(&f.traceOut, "trace-out", "", "write the instruction trace to this file")
 	fl.Uint64Var(&f.maxInsns, "max-insns", 0, "stop after this many instructions (exit status 124)")
 	fl.BoolVar(&f.stats, "stats", false, "print instructions, seconds and MIPS to stderr at exit")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of strata itself to this file (for PGO, see Makefile)")
 	return c
 }
 
@@ -117,6 +120,17 @@ func runVM(ctx context.Context, f vmRunFlags) error {
 	m, err := vm.NewBare(cfg)
 	if err != nil {
 		return err
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
