@@ -58,18 +58,36 @@ func (it Item) Text() string {
 
 // render writes the item; traced items append their destination register,
 // fflags and id to the trace buffer at t6.
-func (it Item) render(b *strings.Builder) {
+func (it Item) render(b *strings.Builder) { it.write(b, true) }
+
+// Plain renders items without the trace code (for messages).
+func Plain(items []Item) string {
+	var b strings.Builder
+	for _, it := range items {
+		it.write(&b, false)
+	}
+	return b.String()
+}
+
+func (it Item) write(b *strings.Builder, trace bool) {
 	b.WriteString(it.Head)
-	if it.ID != 0 && it.Rd != "" {
+	if trace && it.ID != 0 && it.Rd != "" {
 		st := "sd"
 		if it.Rd[0] == 'f' {
 			st = "fsd"
 		}
-		fmt.Fprintf(b, "\t%s %s, 0(t6)\n\tcsrr t5, fflags\n\tsd t5, 8(t6)\n\tli t5, %d\n\tsd t5, 16(t6)\n\taddi t6, t6, 24\n",
-			st, it.Rd, it.ID)
+		// Read fflags and, for most items, clear it, so that each
+		// instruction's own flags are compared (every fifth item lets
+		// them accumulate).
+		rf := "csrrw t5, fflags, x0"
+		if it.ID%5 == 0 {
+			rf = "csrr t5, fflags"
+		}
+		fmt.Fprintf(b, "\t%s %s, 0(t6)\n\t%s\n\tsd t5, 8(t6)\n\tli t5, %d\n\tsd t5, 16(t6)\n\taddi t6, t6, 24\n",
+			st, it.Rd, rf, it.ID)
 	}
 	for _, in := range it.Inner {
-		in.render(b)
+		in.write(b, trace)
 	}
 	b.WriteString(it.Tail)
 }
@@ -280,6 +298,8 @@ func init() {
 		{1, (*gen).lrsc},
 		{3, (*gen).csr},
 		{2, (*gen).illegal},
+		{1, (*gen).fsOff},
+		{1, (*gen).envTrap},
 		{4, nil}, // branch
 	}
 	for _, c := range categories {
@@ -340,7 +360,11 @@ func (g *gen) aluI() Item {
 		return simple("%s %s, %s, %d", op, g.xd(), g.xs(), sh)
 	case 4:
 		op := g.pick("slliw", "srliw", "sraiw")
-		return simple("%s %s, %s, %d", op, g.xd(), g.xs(), g.r.IntN(32))
+		sh := g.r.IntN(32)
+		if g.r.IntN(3) == 0 {
+			sh = g.pick2(0, 1, 15, 16, 30, 31)
+		}
+		return simple("%s %s, %s, %d", op, g.xd(), g.xs(), sh)
 	}
 	op := g.pick("addi", "slti", "sltiu", "xori", "ori", "andi", "addiw")
 	return simple("%s %s, %s, %d", op, g.xd(), g.xs(), g.imm12())
@@ -655,11 +679,15 @@ func (g *gen) csr() Item {
 // illegal emits encodings that must raise an illegal-instruction
 // exception (plus, with Options.Reserved, reserved encodings).
 func (g *gen) illegal() Item {
-	n := 8
-	if g.opt.Reserved {
-		n = 10
+	k := g.r.IntN(9)
+	if g.opt.Reserved && g.r.IntN(5) == 0 {
+		k = 10 + g.r.IntN(2)
 	}
-	switch g.r.IntN(n) {
+	switch k {
+	case 8:
+		k = 9
+	}
+	switch k {
 	case 0: // arithmetic with reserved rm 5 or 6
 		rm := 5 + g.r.IntN(2)
 		f7 := g.pick2(0x00, 0x01, 0x04, 0x05, 0x08, 0x09, 0x0c, 0x0d)
@@ -684,13 +712,42 @@ func (g *gen) illegal() Item {
 		return simple(".half 0 # defined illegal")
 	case 6: // fsqrt / fcvt with nonzero rs2 selector that does not exist
 		return simple(".insn r 0x53, 0, 0x%x, %s, %s, x%d # bad rs2", g.pick2(0x2c, 0x2d), g.fr(), g.fr(), 1+g.r.IntN(31))
+	case 9: // fmv.x.w/fclass/fmv.w.x with nonzero rs2
+		if g.r.IntN(2) == 0 {
+			return simple(".insn r 0x53, %d, 0x%x, %s, %s, x%d # fmv.x/fclass rs2!=0", g.r.IntN(2), g.pick2(0x70, 0x71), g.xr(), g.fr(), 1+g.r.IntN(31))
+		}
+		return simple(".insn r 0x53, 0, 0x%x, %s, %s, x%d # fmv.w.x rs2!=0", g.pick2(0x78, 0x79), g.fr(), g.xr(), 1+g.r.IntN(31))
 	case 7: // AMO with unknown funct5
 		return simple(".insn r 0x2f, 3, 0x%x, %s, %s, %s # bad amo", g.pick2(0x18, 0x28, 0x38, 0x78), g.xr(), "sp", g.xr())
-	case 8: // RV64 shift-W with imm[5] set: reserved
+	case 10: // RV64 shift-W with imm[5] set: reserved
 		return simple(".insn i 0x1b, %d, %s, %s, %d # reserved shiftw", g.pick2(1, 5), g.xr(), g.xr(), 32+g.r.IntN(32))
 	}
 	// c.lui / c.addi16sp with zero immediate: reserved
 	return simple(".half 0x%x # reserved c.lui/addi16sp 0", 0x6001|g.pick2(3, 5, 9, 2)<<7)
+}
+
+// fsOff clears mstatus.FS, runs one F/D instruction or FP CSR access
+// (which must raise an illegal-instruction exception), and restores FS.
+func (g *gen) fsOff() Item {
+	rt := g.xr()
+	var op Item
+	switch g.r.IntN(4) {
+	case 0:
+		op = g.csr()
+	case 1:
+		op = g.fpCvt()
+	case 2:
+		op = g.fpMisc()
+	default:
+		op = g.fpArith()
+	}
+	return Item{Head: fmt.Sprintf("\tli %s, 0x6000\n\tcsrc mstatus, %s\n%s\tli %s, 0x2000\n\tcsrs mstatus, %s\n",
+		rt, rt, op.Head, rt, rt)}
+}
+
+// envTrap raises environment-call and breakpoint exceptions.
+func (g *gen) envTrap() Item {
+	return simple("%s", g.pick("ecall", "ebreak", "c.ebreak"))
 }
 
 func (g *gen) branch() Item {
