@@ -34,6 +34,7 @@
 #define VA_2M      0x40200000
 #define VA_2MBAD   0x40400000
 #define VA_1G      0xc0000000
+#define VA_XS      0x40020000        /* xpage0, xpage1 (mapped later) */
 
 /* user routines sit at fixed offsets of user_page */
 #define u_load  0x00
@@ -75,6 +76,7 @@ TEST_BEGIN
   or t0, t0, t1
   sd t0, 0(a0)
   MAPL(VA_HTIF, tohost, PTE_R | PTE_W | PTE_A | PTE_D)
+  MAPL(VA_XS, xpage0, PTE_R | PTE_X | PTE_A)
   MAP(VA_2M, 0x80200000, PTE_R | PTE_W | PTE_A | PTE_D, 1)
   MAP(VA_2MBAD, 0x80201000, PTE_R | PTE_W | PTE_A | PTE_D, 1)
   MAP(VA_1G, 0x80000000, PTE_R | PTE_A, 2)
@@ -328,6 +330,46 @@ TEST_BEGIN
   RUN_IN_S(ld a0, 0(a2))
   CHECK(a0, 0x1111111111111111)
 
+  /* a 32-bit instruction straddling into an unmapped page: fetch page
+   * fault with mepc = the instruction, mtval = the faulting portion */
+  li TESTNUM, 74
+  EXPECT_TRAP_AT(2f)
+  ENTER_S_VA(VA_XS + 4094)
+2: CHECK_TRAP(CAUSE_FETCH_PAGE_FAULT, VA_XS + 4096)
+  ld t5, trap_epc
+  CHECK(t5, VA_XS + 4094)
+  MAPL(VA_XS + 0x1000, xpage1, PTE_R | PTE_X | PTE_A)
+  li TESTNUM, 75
+  li a0, 0
+  EXPECT_TRAP_AT(2f)
+  ENTER_S_VA(VA_XS + 4094)
+2: CHECK_TRAP(CAUSE_SUPERVISOR_ECALL, 0)
+  CHECK(a0, 0x555)
+
+  /* the walker's own accesses are checked by PMP (as S-mode reads): a
+   * denied page-table page gives an access fault of the original type
+   * (only the last-level table of VA_RO is denied: the S code itself runs
+   * from a gigapage whose walk does not touch it) */
+  li a0, VA_RO
+  li a1, 0
+  call vm_pte
+  srli a0, a0, 12
+  slli a0, a0, 10
+  ori a0, a0, 0x1ff                /* NAPOT 4 KiB: (base >> 2) | 0x1ff */
+  csrw pmpaddr0, a0
+  li t0, PMP_NAPOT                 /* entry 0: no permissions */
+  csrw pmpcfg0, t0
+  sfence.vma
+  li a2, VA_RO
+  S_FAULT(76, CAUSE_LOAD_ACCESS, VA_RO, ld a0, 0(a2))
+  S_FAULT(77, CAUSE_STORE_ACCESS, VA_RO + 8, sd a0, 8(a2))
+  S_FAULT(78, CAUSE_FETCH_ACCESS, VA_RO, jr a2)
+  csrw pmpcfg0, zero
+  sfence.vma
+  li TESTNUM, 79
+  RUN_IN_S(ld a0, 0(a2))
+  CHECK(a0, 0x1111111111111111)
+
   /* pass through the HTIF mapping: S stores 1 to tohost via its VA */
   li TESTNUM, 80
   la t0, tohost
@@ -353,6 +395,18 @@ user_page:
   ecall
   .org user_page + u_jump
   jr a2
+  .balign 4096
+
+  .section .page.xpage, "ax", @progbits
+  .balign 4096
+  .option push
+  .option norvc
+xpage0:
+  .fill 2047, 2, 0x0001            /* c.nop */
+  addi a0, zero, 0x555             /* crosses into xpage1 */
+xpage1 = xpage0 + 4096
+  ecall
+  .option pop
   .balign 4096
 
   .bss
