@@ -211,6 +211,35 @@ TEST_BEGIN
   CHECK_REG(t5, a2)
   ld t5, trap_epc
   CHECK_REG(t5, a2)
+  /* page faults delegated to S: scause/stval/sepc */
+  INSTALL_STVEC
+  li a1, (1 << CAUSE_LOAD_PAGE_FAULT) | (1 << CAUSE_STORE_PAGE_FAULT)
+  csrw medeleg, a1
+  li a2, VA_RO
+  li TESTNUM, 34
+  S_EXPECT_TRAP_AT(3f)
+  EXPECT_TRAP_AT(2f)
+  ENTER_U_VA(UOFF(u_store))        /* U store to a non-U page -> S */
+3: ecall                           /* S handler resumes here in S */
+2: CHECK_TRAP(CAUSE_SUPERVISOR_ECALL, 0)
+  S_CHECK_TRAP(CAUSE_STORE_PAGE_FAULT, VA_RO)
+  ld t5, strap_epc
+  CHECK(t5, UOFF(u_store))
+  li TESTNUM, 35                   /* from S itself */
+  li a2, VA_XO
+  S_EXPECT_TRAP_AT(3f)
+  EXPECT_TRAP_AT(2f)
+  ENTER_S(1f)
+1: ld a0, 0x10(a2)
+  j test_fail
+3: ecall
+2: CHECK_TRAP(CAUSE_SUPERVISOR_ECALL, 0)
+  S_CHECK_TRAP(CAUSE_LOAD_PAGE_FAULT, VA_XO + 0x10)
+  ld t5, strap_sstatus
+  andi t5, t5, MSTATUS_SPP
+  CHECK(t5, MSTATUS_SPP)
+  csrw medeleg, zero
+
   /* superpages */
   li a2, VA_2M + 0x1238
   li TESTNUM, 40

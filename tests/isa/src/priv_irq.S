@@ -95,6 +95,14 @@ TEST_BEGIN
   CHECK_TRAP_EPC(3b + 4)
   MIE_OFF
 
+  /* MTIP and MSIP are read-only in mip; CLINT registers read back */
+  TEST_CASE(60, a0, 0, li a1, MIP_MTIP | MIP_MSIP; csrs mip, a1; csrr a0, mip)
+  TEST_CASE(61, a0, 1, SET_MSIP; li a1, CLINT_MSIP; lw a0, 0(a1))
+  TEST_CASE(62, a0, MIP_MSIP, csrr a0, mip)
+  TEST_CASE(63, a0, 0, CLR_MSIP; li a1, CLINT_MSIP; lw a0, 0(a1))
+  TEST_CASE(64, a0, 0x123456789abcdef0, li a1, CLINT_MTIMECMP; li a2, 0x123456789abcdef0; sd a2, 0(a1); ld a0, 0(a1))
+  TIMER_OFF
+
   /* SSIP / STIP not delegated: M-mode interrupts with causes 1 / 5 */
   li TESTNUM, 11
   li a1, MIP_SSIP
