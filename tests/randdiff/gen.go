@@ -96,7 +96,7 @@ var noRd = map[string]bool{}
 
 func init() {
 	for _, m := range strings.Fields(`sb sh sw sd fsw fsd c.sd c.sw c.fsd c.sdsp c.swsp c.fsdsp
-		c.nop csrw csrwi csrs csrc .half beq bne blt bge bltu bgeu c.beqz c.bnez jal c.j c.jr c.jalr`) {
+		c.nop fence fence.i csrw csrwi csrs csrc .half beq bne blt bge bltu bgeu c.beqz c.bnez jal c.j c.jr c.jalr`) {
 		noRd[m] = true
 	}
 }
@@ -537,17 +537,20 @@ func (g *gen) compressed() Item {
 		v := 16 * g.nz(-31, 31)
 		return Item{Head: fmt.Sprintf("\tc.addi16sp sp, %d\n\tc.addi %s, 1\n\tc.addi16sp sp, %d\n", v, g.xr(), -v)}
 	case 20:
-		return simple("c.nop")
+		return simple("%s", g.pick("c.nop", "fence", "fence.i", "fence rw, rw"))
 	case 21:
 		// c.jalr / c.jr to a forward label
 		l := g.newLabel()
 		rt := g.xr()
-		op := g.pick("c.jr", "c.jalr")
+		jump := fmt.Sprintf("%s %s", g.pick("c.jr", "c.jalr"), rt)
+		if g.r.IntN(3) == 0 { // jalr clears bit 0 of the target
+			jump = fmt.Sprintf("jalr %s, %d(%s)", g.xd(), g.pick2(0, 1), rt)
+		}
 		var inner []Item
 		for i := 0; i < 1+g.r.IntN(2); i++ {
 			inner = append(inner, g.item(false))
 		}
-		return Item{Head: fmt.Sprintf("\tla %s, %s\n\t%s %s\n", rt, l, op, rt), Inner: inner, Tail: l + ":\n"}
+		return Item{Head: fmt.Sprintf("\tla %s, %s\n\t%s\n", rt, l, jump), Inner: inner, Tail: l + ":\n"}
 	}
 	// full-size ops the assembler compresses on its own
 	rd := g.cx()
