@@ -399,6 +399,60 @@ TEST_BEGIN
   RUN_IN_S(ld a0, 0(a2))
   CHECK(a0, 0x1111111111111111)
 
+  /* cached translations must still honour the current privilege and
+   * SUM/MXR: warm a translation, then change only the mode bits */
+  li a2, VA_USER
+  li TESTNUM, 90
+  U_CALL(UOFF(u_load))
+  CHECK_TRAP(CAUSE_USER_ECALL, 0)
+  S_FAULT(91, CAUSE_LOAD_PAGE_FAULT, VA_USER, ld a0, 0(a2))      /* S, SUM = 0 */
+  li a1, MSTATUS_SUM
+  csrs mstatus, a1
+  li TESTNUM, 92
+  RUN_IN_S(ld a0, 0(a2))
+  li a1, MSTATUS_SUM
+  csrc mstatus, a1
+  S_FAULT(93, CAUSE_STORE_PAGE_FAULT, VA_USER, sd a0, 0(a2))     /* SUM cleared */
+  li a1, MSTATUS_MXR
+  csrs mstatus, a1
+  li a2, VA_XO
+  li TESTNUM, 94
+  RUN_IN_S(ld a0, 0(a2))
+  li a1, MSTATUS_MXR
+  csrc mstatus, a1
+  S_FAULT(95, CAUSE_LOAD_PAGE_FAULT, VA_XO, ld a0, 0(a2))        /* MXR cleared */
+  li a2, VA_RO                     /* S-readable page, then from U: fault */
+  li TESTNUM, 96
+  RUN_IN_S(ld a0, 0(a2))
+  li TESTNUM, 97
+  U_CALL(UOFF(u_load))
+  CHECK_TRAP(CAUSE_LOAD_PAGE_FAULT, VA_RO)
+  /* permission downgrade + sfence.vma by address */
+  la t0, pg5                       /* (unmapped by test 63: map RW again) */
+  srli t0, t0, 12
+  slli t0, t0, 10
+  ori t0, t0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
+  sd t0, 0(s3)
+  sfence.vma
+  li a2, VA_SF
+  li TESTNUM, 98
+  RUN_IN_S(sd a2, 0(a2))
+  la t0, pg5
+  srli t0, t0, 12
+  slli t0, t0, 10
+  ori t0, t0, PTE_V | PTE_R | PTE_A | PTE_D
+  sd t0, 0(s3)
+  S_FAULT(99, CAUSE_STORE_PAGE_FAULT, VA_SF, sfence.vma a2, zero; sd a2, 0(a2))
+  /* execute permission removed from a page that has been executed */
+  li a0, VA_XS
+  li a1, 0
+  call vm_pte
+  ld t0, 0(a0)
+  andi t0, t0, ~PTE_X
+  sd t0, 0(a0)
+  li a2, VA_XS + 4094
+  S_FAULT(100, CAUSE_FETCH_PAGE_FAULT, VA_XS + 4094, sfence.vma; jr a2)
+
   /* pass through the HTIF mapping: S stores 1 to tohost via its VA */
   li TESTNUM, 80
   la t0, tohost
