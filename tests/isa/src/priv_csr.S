@@ -158,6 +158,31 @@ TEST_BEGIN
 #endif
   ILLEGAL(61, .word 0x00000073 | (0x3 << 12) | (0xf11 << 20) | (1 << 15))  /* csrrc x0, mvendorid, ra */
 
+  /* RV32-only and absent-extension CSRs do not exist on this RV64 hart */
+  ILLEGAL(63, csrr a0, 0x310)                    /* mstatush */
+  ILLEGAL(64, csrr a0, 0xc80)                    /* cycleh */
+  ILLEGAL(65, csrr a0, 0xc82)                    /* instreth */
+  ILLEGAL(66, csrr a0, 0xb80)                    /* mcycleh */
+  ILLEGAL(67, csrr a0, 0x34a)                    /* mtinst (H) */
+  ILLEGAL(68, csrr a0, 0x600)                    /* hstatus (H) */
+  ILLEGAL(69, csrr a0, 0x008)                    /* vstart (V) */
+  /* hpm counters 3..31 and events exist (possibly hard-wired to 0) */
+  li TESTNUM, 76
+  CLEAR_TRAP
+#ifdef ISA_QEMU
+  /* QEMU 7.2 deviation: only the first 16 hpm counters (3..18) exist */
+  .irp i, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18
+#else
+  .irp i, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+#endif
+  csrr a0, mhpmcounter\i
+  csrw mhpmcounter\i, zero
+  csrr a0, mhpmevent\i
+  csrw mhpmevent\i, zero
+  csrr a0, hpmcounter\i
+  .endr
+  CHECK_NO_TRAP
+
   /* counters */
 #ifdef ISA_QEMU
   /* QEMU 7.2 deviation: with -icount the csrw's own retirement is counted */
@@ -269,6 +294,21 @@ TEST_BEGIN
   RUN_IN_S(csrr a0, senvcfg; csrr a0, sscratch; csrr a0, stvec)
   S_ILLEGAL 98, csrr a0, menvcfg
   S_ILLEGAL 99, csrw cycle, zero
+  csrw mcounteren, zero
+  S_ILLEGAL 100, csrr a0, hpmcounter3
+  S_ILLEGAL 101, csrr a0, hpmcounter31
+  /* mcounteren.HPM3 is WARL (may be read-only 0): if it sticks, S may
+   * read hpmcounter3, otherwise the read is illegal */
+  li a1, 1 << 3
+  csrw mcounteren, a1
+  csrr a0, mcounteren
+  beqz a0, 7f
+  li TESTNUM, 102
+  RUN_IN_S(csrr a0, hpmcounter3)
+  j 8f
+7: S_ILLEGAL 102, csrr a0, hpmcounter3
+8: S_ILLEGAL 103, csrr a0, hpmcounter4
+  csrw mcounteren, zero
 TEST_END
 
 test_fail_far:
