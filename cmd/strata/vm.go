@@ -20,6 +20,7 @@ import (
 func newVMCmd() *cobra.Command {
 	c := &cobra.Command{Use: "vm", Short: "Run RISC-V virtual machines"}
 	c.AddCommand(newVMRunCmd())
+	c.AddCommand(newVMUserCmd())
 	return c
 }
 
