@@ -453,6 +453,41 @@ TEST_BEGIN
   li a2, VA_XS + 4094
   S_FAULT(100, CAUSE_FETCH_PAGE_FAULT, VA_XS + 4094, sfence.vma; jr a2)
 
+  /* misaligned accesses crossing into a page they may not touch: a page
+   * fault whose mtval is the address of the faulting portion (the next
+   * page), or -- for a hart without misaligned support -- an
+   * address-misaligned exception with the original address */
+  li a2, VA_RO + 0xffc             /* VA_RO readable, VA_XO (next) not */
+  li TESTNUM, 101
+  EXPECT_TRAP_AT(2f)
+  ENTER_S(1f)
+1: ld a0, 0(a2)
+  j test_fail
+2: li a3, CAUSE_MISALIGNED_LOAD
+  li a4, CAUSE_LOAD_PAGE_FAULT
+  li a5, VA_XO
+  call check_split_fault
+  li a2, VA_AD + 0xffc             /* VA_AD writable, VA_RO (next) not */
+  li TESTNUM, 102
+  EXPECT_TRAP_AT(2f)
+  ENTER_S(1f)
+1: sd a0, 0(a2)
+  j test_fail
+2: li a3, CAUSE_MISALIGNED_STORE
+  li a4, CAUSE_STORE_PAGE_FAULT
+  li a5, VA_RO
+  call check_split_fault
+  li a2, VA_RO + 0xffe             /* first portion faults: original address */
+  li TESTNUM, 103
+  EXPECT_TRAP_AT(2f)
+  ENTER_S(1f)
+1: sw a0, 0(a2)
+  j test_fail
+2: li a3, CAUSE_MISALIGNED_STORE
+  li a4, CAUSE_STORE_PAGE_FAULT
+  mv a5, a2
+  call check_split_fault
+
   /* pass through the HTIF mapping: S stores 1 to tohost via its VA */
   li TESTNUM, 80
   la t0, tohost
@@ -466,6 +501,21 @@ TEST_BEGIN
   sd a0, 0(a2)
 2: j 2b
 TEST_END
+
+/* one trap: (a3 = misaligned cause, tval = a2) or (a4 = page-fault cause,
+ * tval = a5) */
+check_split_fault:
+  NO_TRAPS
+  ld t5, trap_count
+  CHECK(t5, 1)
+  ld t5, trap_cause
+  ld t4, trap_tval
+  bne t5, a3, 1f
+  CHECK_REG(t4, a2)
+  ret
+1: CHECK_REG(t5, a4)
+  CHECK_REG(t4, a5)
+  ret
 
   .section .page.user, "ax", @progbits
   .balign 4096
