@@ -453,6 +453,24 @@ TEST_BEGIN
   li a2, VA_XS + 4094
   S_FAULT(100, CAUSE_FETCH_PAGE_FAULT, VA_XS + 4094, sfence.vma; jr a2)
 
+  /* AMOs need write permission (store/AMO page fault), LR read permission;
+   * an AMO on a clean page sets A and D */
+  li a2, VA_RO
+  S_FAULT(104, CAUSE_STORE_PAGE_FAULT, VA_RO + 8, addi a3, a2, 8; amoadd.d a0, a0, (a3))
+  S_FAULT(105, CAUSE_STORE_PAGE_FAULT, VA_RO, amoswap.w a0, a0, (a2))
+  li a2, VA_XO
+  S_FAULT(106, CAUSE_LOAD_PAGE_FAULT, VA_XO, lr.d a0, (a2))
+  ld a0, 0(s2)
+  andi a0, a0, ~(PTE_A | PTE_D)
+  sd a0, 0(s2)
+  sfence.vma
+  li a2, VA_AD
+  li TESTNUM, 107
+  RUN_IN_S(li a1, 5; amoadd.d a0, a1, (a2))
+  ld a0, 0(s2)
+  andi a0, a0, PTE_A | PTE_D
+  CHECK(a0, PTE_A | PTE_D)
+
   /* misaligned accesses crossing into a page they may not touch: a page
    * fault whose mtval is the address of the faulting portion (the next
    * page), or -- for a hart without misaligned support -- an
