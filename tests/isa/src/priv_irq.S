@@ -225,6 +225,18 @@ TEST_BEGIN
   ld t5, strap_sstatus
   andi t5, t5, MSTATUS_SPP
   CHECK(t5, 0)                 /* taken from U */
+  /* wfi in S completes on a pending, sie-enabled S interrupt even with
+   * SIE = 0 (and no trap is taken) */
+  li TESTNUM, 23
+  li a1, MIP_SSIP
+  csrw mie, a1
+  csrs mip, a1
+  S_CLEAR_TRAP
+  RUN_IN_S(csrci sstatus, MSTATUS_SIE; wfi; csrr a0, sip; csrci sip, MIP_SSIP)
+  CHECK(a0, MIP_SSIP)
+  S_CHECK_NO_TRAP
+  TEST_CASE(24, a0, 0, csrr a0, mip)
+
   /* M-level interrupt while in S with SIE = 1 and an S interrupt pending:
    * M first */
   li TESTNUM, 22

@@ -215,6 +215,33 @@ TEST_BEGIN
   TEST_CASE(96, a0, 7, csrr a0, frm)
   csrwi frm, 0
 
+  /* integer -> float rounding: 2^24 + 1 is not representable */
+  li TESTNUM, 106
+  li a1, 16777217
+  csrwi fflags, 0
+  fcvt.s.w fa2, a1, rne
+  CHECK_S(0x4b800000, NX)
+  li TESTNUM, 107
+  li a1, 16777217                  /* (CHECK_S uses a0/a1) */
+  csrwi fflags, 0
+  fcvt.s.w fa2, a1, rup
+  CHECK_S(0x4b800001, NX)
+  li TESTNUM, 108
+  li a1, -16777217
+  csrwi fflags, 0
+  fcvt.s.l fa2, a1, rdn
+  CHECK_S(0xcb800001, NX)
+  li TESTNUM, 109
+  li a1, -16777217
+  csrwi fflags, 0
+  fcvt.s.l fa2, a1, rtz
+  CHECK_S(0xcb800000, NX)
+  TEST_FI_D(124, fcvt.wu.d, 0xffffffffffffffff, 0, 0x41efffffffe00000)  /* 2^32-1 exact: sign-extended */
+  TEST_FI_S(125, fcvt.lu.s, 1, NX, 0x3f000001, ,rup)
+  TEST_FI_D(126, fcvt.l.d, 0xfffffffffffffffe, NX, 0xbff8000000000000, ,rdn)   /* -1.5 -> -2 */
+  TEST_FI_D(127, fcvt.l.d, 0xffffffffffffffff, NX, 0xbff8000000000000, ,rtz)   /* -1.5 -> -1 */
+  TEST_FI_D(128, fcvt.l.d, 0xfffffffffffffffe, NX, 0xbff8000000000000, ,rmm)   /* -1.5 -> -2 */
+
   /* ---- fcsr layout ---- */
   TEST_CASE(97, a0, 0xff, li a1, 0xffff; csrw fcsr, a1; csrr a0, fcsr)
   TEST_CASE(98, a0, 0x1f, csrr a0, fflags)
@@ -361,6 +388,12 @@ TEST_BEGIN
   TEST_CMP_D(201, fle.d, 1, 0, D_ONE, D_ONE)
   TEST_CMP_D(202, flt.d, 1, 0, D_NINF, D_MONE)
   TEST_CMP_D(203, feq.d, 1, 0, 0, D_NZERO)
+
+  /* fflags/frm/fcsr are user CSRs: accessible from U */
+  li TESTNUM, 129
+  RUN_IN_U(csrr a0, fcsr; csrwi fflags, 3; csrwi frm, 1; fadd.s fa0, fa0, fa0)
+  TEST_CASE(204, a0, 0x23, csrr a0, fcsr)
+  csrw fcsr, zero
 
   /* ---- mstatus.FS and SD ---- */
   li TESTNUM, 210
