@@ -218,15 +218,6 @@ func (h *Hart) writePmpcfg(i int, v uint8) {
 	h.pmpcfg[i] = v
 }
 
-// physAccess resolves a physical access for the slow path: PMP, then RAM or
-// device. It returns the RAM region (nil for MMIO).
-func (h *Hart) pmpCheck(pa uint64, size int, a access, priv uint8) bool {
-	if !h.pmpOK(pa, size, a, priv) {
-		return false
-	}
-	return true
-}
-
 // fillTLB installs a fast-path entry for va -> pa if the page is plain RAM
 // with a uniform PMP verdict.
 func (h *Hart) fillTLB(set *[tlbSize]tlbEntry, va, pa uint64, a access, priv uint8) {
@@ -290,7 +281,7 @@ func (h *Hart) loadSlow(va uint64, size int) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	if !h.pmpCheck(pa, size, accRead, priv) {
+	if !h.pmpOK(pa, size, accRead, priv) {
 		return 0, h.raise(CauseLoadAccess, va)
 	}
 	if r := h.bus.ramAt(pa); r != nil {
@@ -347,7 +338,7 @@ func (h *Hart) storeSlow(va uint64, size int, v uint64) bool {
 	if !ok {
 		return false
 	}
-	if !h.pmpCheck(pa, size, accWrite, priv) {
+	if !h.pmpOK(pa, size, accWrite, priv) {
 		return h.raise(CauseStoreAccess, va)
 	}
 	if r := h.bus.ramAt(pa); r != nil {
@@ -414,7 +405,7 @@ func (h *Hart) amoAddr(va uint64, size int, write bool) ([]byte, uint64, bool) {
 	if write {
 		fault = CauseStoreAccess
 	}
-	if !h.pmpCheck(pa, size, a, priv) {
+	if !h.pmpOK(pa, size, a, priv) {
 		return nil, 0, h.raise(fault, va)
 	}
 	r := h.bus.ramAt(pa)
@@ -453,7 +444,7 @@ func (h *Hart) fetchPage(pc uint64) (*codePage, []byte, bool) {
 	if !ok {
 		return nil, nil, false
 	}
-	if !h.pmpCheck(pa, 2, accExec, h.Priv) {
+	if !h.pmpOK(pa, 2, accExec, h.Priv) {
 		return nil, nil, h.raise(CauseFetchAccess, pc)
 	}
 	r := h.bus.ramAt(pa)
