@@ -84,8 +84,8 @@ const (
 	stackSize   = 8 << 20
 	mmapBase    = 0x10_0000_0000 // anonymous mmaps without a usable hint go here, upwards
 	mmapLimit   = 0x3f_0000_0000
-	minChunk    = 64 << 20  // backing RAM is added at least this much at a time
-	maxBacking  = 256 << 30 // total host virtual memory the guest may reserve
+	minChunk    = 64 << 20    // backing RAM is added at least this much at a time
+	maxBacking  = 256 << 30   // total host virtual memory the guest may reserve
 	staticDynLo = 0x4000_0000 // load bias of a static-pie (ET_DYN) executable
 	maxAddr     = 1 << 56     // highest address a hint may reach
 )

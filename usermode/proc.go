@@ -69,6 +69,7 @@ type Process struct {
 	fatal    error
 	retired  uint64 // instructions of exited threads' harts before reuse
 	yield    bool
+	idle     time.Duration // time spent sleeping with every thread blocked
 }
 
 // thread is one guest thread (a hart plus kernel-side state).
@@ -213,6 +214,9 @@ func (p *Process) Instret() uint64 {
 	return n
 }
 
+// Idle returns the time Run spent asleep because every thread was blocked.
+func (p *Process) Idle() time.Duration { return p.idle }
+
 // Run runs the guest until it exits and returns its exit status. An error
 // means the emulation itself failed (a fatal guest fault, a deadlock, ctx).
 func (p *Process) Run(ctx context.Context) (int, error) {
@@ -240,6 +244,7 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 			if earliest.IsZero() {
 				return -1, ErrDeadlock
 			}
+			t0 := time.Now()
 			tm := time.NewTimer(time.Until(earliest))
 			select {
 			case <-ctx.Done():
@@ -247,6 +252,7 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 				return -1, ctx.Err()
 			case <-tm.C:
 			}
+			p.idle += time.Since(t0)
 			continue
 		}
 		slice := p.cfg.TimeSlice

@@ -79,8 +79,8 @@ func runVMUser(ctx context.Context, f vmUserFlags, args []string) error {
 	code, err := p.Run(ctx)
 	if f.stats {
 		secs := time.Since(start).Seconds()
-		fmt.Fprintf(os.Stderr, "strata: instructions=%d seconds=%.3f mips=%.1f\n",
-			p.Instret(), secs, float64(p.Instret())/secs/1e6)
+		fmt.Fprintf(os.Stderr, "strata: instructions=%d seconds=%.3f idle=%.3f mips=%.1f\n",
+			p.Instret(), secs, p.Idle().Seconds(), float64(p.Instret())/(secs-p.Idle().Seconds())/1e6)
 	}
 	if err != nil {
 		if code <= 0 {
