@@ -80,6 +80,7 @@ func (s spanSet) covers(lo, hi uint64) bool {
 // (physical) addresses, so every mapping is a RAM region on the bus.
 const (
 	trapPage    = 0x3f_ffff_f000 // M-mode trap vector: a WFI that stops Run
+	clearResv   = 8              // offset in the trap page of an SC that drops the reservation
 	stackTop    = trapPage
 	stackSize   = 8 << 20
 	mmapBase    = 0x10_0000_0000 // anonymous mmaps without a usable hint go here, upwards

@@ -52,8 +52,8 @@ type Process struct {
 	img     *image
 	exe     string
 	threads []*thread
-	byHart  map[*riscv.Hart]*thread
-	free    []*riscv.Hart // harts of exited threads, reused by clone
+	cpu     *riscv.Hart // the one hart every thread runs on
+	last    *thread     // the thread that ran last on cpu
 	nextTID int
 	pid     int
 	futexQ  map[uint64][]*thread
@@ -67,15 +67,23 @@ type Process struct {
 	exited   bool
 	exitCode int
 	fatal    error
-	retired  uint64 // instructions of exited threads' harts before reuse
 	yield    bool
+	switches uint64        // context switches (each runs one extra SC)
 	idle     time.Duration // time spent sleeping with every thread blocked
 }
 
-// thread is one guest thread (a hart plus kernel-side state).
+// cpuState is a thread's user register state while it is not on the hart.
+type cpuState struct {
+	X    [64]uint64 // as riscv.Hart.X (x0..x31 plus the write sink)
+	F    [32]uint64
+	PC   uint64
+	Fcsr uint64
+}
+
+// thread is one guest thread: registers plus kernel-side state.
 type thread struct {
 	tid      int
-	h        *riscv.Hart
+	c        cpuState
 	clearTID uint64
 	sigmask  uint64
 	altstack [3]uint64
@@ -107,7 +115,7 @@ func New(prog []byte, cfg Config) (*Process, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p := &Process{cfg: cfg, log: cfg.Logger, bus: riscv.NewBus(), byHart: map[*riscv.Hart]*thread{},
+	p := &Process{cfg: cfg, log: cfg.Logger, bus: riscv.NewBus(),
 		futexQ: map[uint64][]*thread{}, rlimits: map[uint32][2]uint64{}, umask: 0o022, start: time.Now()}
 	p.as = &addrSpace{bus: p.bus}
 	exe, err := filepath.Abs(cfg.Args[0])
@@ -127,7 +135,8 @@ func New(prog []byte, cfg Config) (*Process, error) {
 	if err := p.as.ensureBacked(trapPage, trapPage+pageSize, false); err != nil {
 		return nil, err
 	}
-	p.bus.Write(trapPage, 4, 0x10500073) // wfi
+	p.bus.Write(trapPage, 4, 0x10500073)           // wfi
+	p.bus.Write(trapPage+clearResv, 4, 0x1802b02f) // sc.d zero, zero, (t0)
 	if err := p.as.mapFixed(stackTop-stackSize, stackTop, false); err != nil {
 		return nil, err
 	}
@@ -152,9 +161,10 @@ func New(prog []byte, cfg Config) (*Process, error) {
 	}
 	p.pid = os.Getpid()
 	p.nextTID = p.pid + 1
-	t := &thread{tid: p.pid, h: p.newHart()}
-	t.h.PC = img.entry
-	t.h.X[2] = sp
+	p.cpu = p.newHart()
+	t := &thread{tid: p.pid}
+	t.c.PC = img.entry
+	t.c.X[2] = sp
 	p.addThread(t)
 	if err := p.initFiles(); err != nil {
 		return nil, err
@@ -165,12 +175,6 @@ func New(prog []byte, cfg Config) (*Process, error) {
 // newHart returns a hart set up for user mode: U-mode, PMP granting
 // everything, FP enabled, counters readable, traps to the trap page.
 func (p *Process) newHart() *riscv.Hart {
-	if n := len(p.free); n > 0 {
-		h := p.free[n-1]
-		p.free = p.free[:n-1]
-		p.retired += 0 // counted when it exited
-		return h
-	}
 	cfg := riscv.Config{UserEcall: true, Time: p.mtime}
 	if p.trace != nil {
 		cfg.Trace = p.traceInsn
@@ -191,27 +195,19 @@ func (p *Process) mtime() uint64 { return uint64(time.Since(p.start) / 100) }
 
 func (p *Process) traceInsn(h *riscv.Hart, pc uint64, in riscv.Inst) {
 	tid := 0
-	if t := p.byHart[h]; t != nil {
-		tid = t.tid
+	if p.last != nil {
+		tid = p.last.tid
 	}
 	fmt.Fprintf(p.trace, "%d %016x %s\n", tid, pc, riscv.Disasm(in, pc))
 }
 
 func (p *Process) addThread(t *thread) {
 	p.threads = append(p.threads, t)
-	p.byHart[t.h] = t
 }
 
 // Instret returns the instructions retired by all guest threads.
 func (p *Process) Instret() uint64 {
-	n := p.retired
-	for _, t := range p.threads {
-		n += t.h.Instret()
-	}
-	for _, h := range p.free {
-		n += h.Instret()
-	}
-	return n
+	return p.cpu.Instret() - p.switches
 }
 
 // Idle returns the time Run spent asleep because every thread was blocked.
@@ -299,11 +295,26 @@ func (p *Process) poll(t *thread, now time.Time) {
 // step runs one thread for a time slice and handles why it stopped.
 func (p *Process) step(t *thread, slice int64) {
 	p.yield = false
-	switch t.h.Run(slice) {
+	h := p.cpu
+	if p.last != t {
+		// A context switch: drop the previous thread's LR reservation (as
+		// Linux does on every trap return) by running one SC on the trap
+		// page, so the next thread's SC cannot succeed on it.
+		h.X[5], h.PC = trapPage+0x800, trapPage+clearResv
+		h.Run(1)
+		p.switches++
+		p.last = t
+	}
+	h.X, h.F, h.PC = t.c.X, t.c.F, t.c.PC
+	h.SetCSR(riscv.CSRFcsr, t.c.Fcsr)
+	stop := h.Run(slice)
+	t.c.X, t.c.F, t.c.PC = h.X, h.F, h.PC
+	t.c.Fcsr, _ = h.CSR(riscv.CSRFcsr)
+	switch stop {
 	case riscv.StopEcall:
 		p.syscall(t)
 	case riscv.StopWFI, riscv.StopHalt:
-		if t.h.Priv == riscv.PrivM {
+		if h.Priv == riscv.PrivM {
 			p.fault(t)
 		}
 	}
@@ -312,9 +323,9 @@ func (p *Process) step(t *thread, slice int64) {
 // Guest exceptions are not delivered as signals: they end the process like
 // an unhandled SIGSEGV/SIGILL/SIGBUS would.
 func (p *Process) fault(t *thread) {
-	cause, _ := t.h.CSR(riscv.CSRMcause)
-	epc, _ := t.h.CSR(riscv.CSRMepc)
-	tval, _ := t.h.CSR(riscv.CSRMtval)
+	cause, _ := p.cpu.CSR(riscv.CSRMcause)
+	epc, _ := p.cpu.CSR(riscv.CSRMepc)
+	tval, _ := p.cpu.CSR(riscv.CSRMtval)
 	sig := 11 // SIGSEGV
 	switch cause {
 	case riscv.CauseIllegalInst:
@@ -359,8 +370,8 @@ func (p *Process) finish(t *thread, r int64) {
 	}
 	t.blocked, t.kicked, t.retry, t.inEpoll = false, false, nil, false
 	t.deadline = time.Time{}
-	t.h.X[10] = uint64(r)
-	t.h.PC += 4
+	t.c.X[10] = uint64(r)
+	t.c.PC += 4
 }
 
 // block suspends t in its current system call until finish is called, its
@@ -379,8 +390,9 @@ func (p *Process) removeThread(t *thread) {
 			break
 		}
 	}
-	delete(p.byHart, t.h)
-	p.free = append(p.free, t.h)
+	if p.last == t {
+		p.last = nil
+	}
 }
 
 func strErr(err error) string {

@@ -1,12 +1,6 @@
 package usermode
 
-import (
-	"syscall"
-
-	"strata/riscv"
-)
-
-const riscv_CSRFcsr = riscv.CSRFcsr
+import "syscall"
 
 // sigState records signal dispositions. Signals are never delivered: a
 // handler is recorded and reported back, tgkill/tkill/kill of a signal with

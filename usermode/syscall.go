@@ -132,7 +132,7 @@ func cstr(s string) []byte { return append([]byte(s), 0) }
 
 // syscall handles the ECALL at t's pc.
 func (p *Process) syscall(t *thread) {
-	h := t.h
+	h := &t.c
 	nr := h.X[17]
 	a := [6]uint64{h.X[10], h.X[11], h.X[12], h.X[13], h.X[14], h.X[15]}
 	r, done := p.dispatch(t, nr, a)
@@ -589,7 +589,7 @@ func (p *Process) dispatch(t *thread, nr uint64, a [6]uint64) (int64, bool) {
 	case sysRiscvHwprobe, sysStatx, sysExecve, sysWait4:
 		return neg(syscall.ENOSYS), true
 	}
-	p.log.Debug("usermode: unimplemented system call", "nr", nr, "pc", t.h.PC,
+	p.log.Debug("usermode: unimplemented system call", "nr", nr, "pc", t.c.PC,
 		"a0", a[0], "a1", a[1], "a2", a[2])
 	return neg(syscall.ENOSYS), true
 }

@@ -15,7 +15,7 @@ const (
 	cloneChildSettid   = 0x1000000
 )
 
-// clone creates a thread: a new hart sharing the bus, with the parent's
+// clone creates a thread (all threads share the one hart) with the parent's
 // registers, a0 = 0, sp = the new stack and tp = tls with CLONE_SETTLS.
 // Arguments (riscv64 order): flags, newsp, parent_tid, child_tid, tls.
 // Processes (fork, vfork) are not supported.
@@ -25,19 +25,15 @@ func (p *Process) clone(t *thread, a [6]uint64) int64 {
 		p.log.Debug("usermode: clone without CLONE_VM|CLONE_THREAD (fork) is not supported", "flags", flags)
 		return neg(syscall.ENOSYS)
 	}
-	c := &thread{tid: p.nextTID, h: p.newHart(), sigmask: t.sigmask}
+	c := &thread{tid: p.nextTID, c: t.c, sigmask: t.sigmask}
 	p.nextTID++
-	c.h.X = t.h.X
-	c.h.F = t.h.F
-	fcsr, _ := t.h.CSR(riscv_CSRFcsr)
-	c.h.SetCSR(riscv_CSRFcsr, fcsr)
-	c.h.PC = t.h.PC + 4
-	c.h.X[10] = 0
+	c.c.PC += 4
+	c.c.X[10] = 0
 	if sp != 0 {
-		c.h.X[2] = sp
+		c.c.X[2] = sp
 	}
 	if flags&cloneSettls != 0 {
-		c.h.X[4] = tls
+		c.c.X[4] = tls
 	}
 	if flags&cloneParentSettid != 0 {
 		p.as.put32(ptid, uint32(c.tid))

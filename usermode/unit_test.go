@@ -204,7 +204,7 @@ func TestProcessAuxv(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	sp := p.threads[0].h.X[regSP]
+	sp := p.threads[0].c.X[regSP]
 	a := sp + 8*4 // argc, argv[0], NULL, envp NULL
 	aux := map[uint64]uint64{}
 	for {
@@ -341,12 +341,12 @@ func TestFutex(t *testing.T) {
 	}
 	defer p.Close()
 	t1 := p.threads[0]
-	t2 := &thread{tid: 2, h: p.newHart()}
-	t3 := &thread{tid: 3, h: p.newHart()}
+	t2 := &thread{tid: 2}
+	t3 := &thread{tid: 3}
 	p.addThread(t2)
 	p.addThread(t3)
 	for _, th := range p.threads {
-		th.h.PC = 0x1000
+		th.c.PC = 0x1000
 	}
 	word := uint64(stackTop - stackSize + 0x100)
 	p.as.put32(word, 5)
@@ -366,8 +366,8 @@ func TestFutex(t *testing.T) {
 	if r, _ := p.futex(t3, [6]uint64{word, futexWake | private, 1}); r != 1 {
 		t.Fatalf("wake 1 woke %d", r)
 	}
-	if t1.blocked || t1.h.X[regA0] != 0 || t1.h.PC != 0x1004 {
-		t.Fatalf("first waiter not woken first (FIFO): blocked %v a0 %d pc %#x", t1.blocked, t1.h.X[regA0], t1.h.PC)
+	if t1.blocked || t1.c.X[regA0] != 0 || t1.c.PC != 0x1004 {
+		t.Fatalf("first waiter not woken first (FIFO): blocked %v a0 %d pc %#x", t1.blocked, t1.c.X[regA0], t1.c.PC)
 	}
 	if !t2.blocked {
 		t.Fatal("second waiter woken too")
@@ -387,8 +387,8 @@ func TestFutex(t *testing.T) {
 		t.Fatal("timed wait ended early")
 	}
 	p.poll(t1, time.Now().Add(2*time.Millisecond))
-	if t1.blocked || int64(t1.h.X[regA0]) != neg(syscall.ETIMEDOUT) {
-		t.Fatalf("timed wait: blocked %v a0 %d, want ETIMEDOUT", t1.blocked, int64(t1.h.X[regA0]))
+	if t1.blocked || int64(t1.c.X[regA0]) != neg(syscall.ETIMEDOUT) {
+		t.Fatalf("timed wait: blocked %v a0 %d, want ETIMEDOUT", t1.blocked, int64(t1.c.X[regA0]))
 	}
 	if len(p.futexQ) != 0 {
 		t.Errorf("futex queues not empty: %v", p.futexQ)
