@@ -194,6 +194,9 @@ func (p *Process) newHart() *riscv.Hart {
 func (p *Process) mtime() uint64 { return uint64(time.Since(p.start) / 100) }
 
 func (p *Process) traceInsn(h *riscv.Hart, pc uint64, in riscv.Inst) {
+	if pc == trapPage+clearResv {
+		return // the context-switch SC is not the guest's
+	}
 	tid := 0
 	if p.last != nil {
 		tid = p.last.tid
