@@ -43,3 +43,19 @@ func BenchmarkLoadStoreLoop(b *testing.B) {
 }
 
 func le(w uint32) []byte { return []byte{byte(w), byte(w >> 8), byte(w >> 16), byte(w >> 24)} }
+
+// BenchmarkLRSCWithSecondHart runs an LR/SC loop on a bus that has a second
+// (idle) hart: taking a reservation must not cost a scan of that hart's TLB
+// every time.
+func BenchmarkLRSCWithSecondHart(b *testing.B) {
+	h := machine(b,
+		encR(0x2f, 3, 2<<2, 6, 10, 0), // lr.d t1,(a0)
+		encR(0x2f, 3, 3<<2, 7, 10, 6), // sc.d t2,t1,(a0)
+		encJ(0, -8),
+	)
+	NewHart(h.bus, Config{HartID: 1})
+	h.X[10] = testRAM + 0x80000
+	b.ReportAllocs()
+	b.ResetTimer()
+	h.Run(int64(b.N))
+}

@@ -25,6 +25,9 @@ type RAM struct {
 
 	code  []*codePage // decoded instructions per 4 KiB page, created lazily
 	watch []bool      // pages holding a store watch (never on the write fast path)
+	// writers has, per page, a bit for each hart that may hold a write
+	// fast-path entry for it (set on fill, cleared by dropWriters).
+	writers []uint64
 }
 
 // codePage caches the decoded instructions of one physical page, one slot
@@ -98,7 +101,8 @@ func (b *Bus) addRAM(base uint64, data []byte, ro bool) (*RAM, error) {
 		return nil, err
 	}
 	r := &RAM{Base: base, Data: data, ReadOnly: ro,
-		code: make([]*codePage, size/PageSize), watch: make([]bool, size/PageSize)}
+		code: make([]*codePage, size/PageSize), watch: make([]bool, size/PageSize),
+		writers: make([]uint64, size/PageSize)}
 	b.rams = append(b.rams, r)
 	sort.Slice(b.rams, func(i, j int) bool { return b.rams[i].Base < b.rams[j].Base })
 	return r, nil
@@ -145,6 +149,31 @@ func (b *Bus) WatchStores(base, size uint64, fn StoreWatch) error {
 		h.FlushTLB()
 	}
 	return nil
+}
+
+// dropWriters removes the write fast-path entries that harts other than
+// except hold for the physical page of pa, so that their next store to it
+// takes the slow path (which invalidates decoded code and breaks
+// reservations). Only harts marked in the page's writers mask are scanned.
+func (b *Bus) dropWriters(pa uint64, except *Hart) {
+	r := b.ramAt(pa)
+	if r == nil {
+		return
+	}
+	page := (pa - r.Base) / PageSize
+	keep := uint64(0)
+	if except != nil {
+		keep = except.bit
+	}
+	if r.writers[page]&^keep == 0 {
+		return
+	}
+	for _, o := range b.harts {
+		if o != except && r.writers[page]&o.bit != 0 {
+			o.flushWriteEntries(pa &^ (PageSize - 1))
+		}
+	}
+	r.writers[page] &= keep
 }
 
 // ramAt returns the RAM region holding physical address pa, or nil.

@@ -386,11 +386,7 @@ func (h *Hart) run() {
 			}
 			h.resvValid, h.resvAddr = true, pa&^7
 			if len(h.bus.harts) > 1 {
-				for _, o := range h.bus.harts {
-					if o != h {
-						o.flushWriteEntries(pa &^ (PageSize - 1))
-					}
-				}
+				h.bus.dropWriters(pa, h)
 			}
 		case OpSCW, OpSCD:
 			size := 4

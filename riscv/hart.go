@@ -100,6 +100,7 @@ type Hart struct {
 
 	Priv uint8
 	bus  *Bus
+	bit  uint64 // this hart's bit in RAM.writers
 	cfg  Config
 
 	// CSR state
@@ -161,6 +162,7 @@ func NewHart(bus *Bus, cfg Config) *Hart {
 	h.misa = 2<<62 | isaBits("ACDFIMSU")
 	h.mstatus = 2<<32 | 2<<34 // UXL = SXL = 64
 	h.menvcfg = 0
+	h.bit = 1 << (len(bus.harts) % 64)
 	bus.harts = append(bus.harts, h)
 	h.FlushTLB()
 	h.updateCtx()

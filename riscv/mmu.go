@@ -234,6 +234,9 @@ func (h *Hart) fillTLB(set *[tlbSize]tlbEntry, va, pa uint64, a access, priv uin
 	if !h.pmpPageOK(pa, a, priv) {
 		return
 	}
+	if a == accWrite {
+		r.writers[page] |= h.bit
+	}
 	e := &set[(va>>12)%tlbSize]
 	e.tag = va>>12 | h.genTag
 	off := page * PageSize
@@ -458,9 +461,7 @@ func (h *Hart) fetchPage(pc uint64) (*codePage, []byte, bool) {
 		r.code[page] = cp
 		// Stores to this page must now invalidate decoded slots: drop every
 		// hart's write fast-path entries for it so they pick up cp.
-		for _, o := range h.bus.harts {
-			o.flushWriteEntries(pa &^ (PageSize - 1))
-		}
+		h.bus.dropWriters(pa, nil)
 	}
 	off := page * PageSize
 	mem := r.Data[off : off+PageSize : off+PageSize]
