@@ -395,6 +395,14 @@ func (h *Hart) amoAddr(va uint64, size int, write bool) ([]byte, uint64, bool) {
 		}
 		return nil, 0, h.raise(CauseMisalignedLoad, va)
 	}
+	set := &h.dtlb.r
+	if write {
+		set = &h.dtlb.w
+	}
+	if e := &set[(va>>12)%tlbSize]; e.tag == va>>12|h.genTag {
+		off := va & (PageSize - 1)
+		return e.mem[off : off+uint64(size)], e.pa | off, true
+	}
 	priv := h.dataPriv()
 	a := accRead
 	if write {
@@ -415,6 +423,7 @@ func (h *Hart) amoAddr(va uint64, size int, write bool) ([]byte, uint64, bool) {
 	if r == nil || (write && r.ReadOnly) {
 		return nil, 0, h.raise(fault, va)
 	}
+	h.fillTLB(set, va, pa, a, priv)
 	off := pa - r.Base
 	return r.Data[off : off+uint64(size)], pa, true
 }
