@@ -56,22 +56,11 @@ func (c *CLINT) Mtime() uint64 {
 	return c.offset + uint64(c.now().Sub(c.start)/(time.Second/TimebaseHz))
 }
 
-// NextDeadline returns how long until the earliest armed timer of a hart
-// fires (0 if one is already due, a large value if none is armed).
-func (c *CLINT) NextDeadline() time.Duration {
+// Mtimecmp returns hart i's timer compare value.
+func (c *CLINT) Mtimecmp(i int) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.Mtime()
-	best := time.Hour
-	for _, t := range c.mtimecmp {
-		if t <= now {
-			return 0
-		}
-		if d := time.Duration(t-now) * (time.Second / TimebaseHz); d < best {
-			best = d
-		}
-	}
-	return best
+	return c.mtimecmp[i]
 }
 
 // Tick updates the timer interrupt lines from the current time.

@@ -41,6 +41,11 @@ const (
 	CSRMip        = 0x344
 	CSRPmpcfg0    = 0x3a0
 	CSRPmpaddr0   = 0x3b0
+	CSRTselect    = 0x7a0
+	CSRTdata1     = 0x7a1
+	CSRTdata2     = 0x7a2
+	CSRTdata3     = 0x7a3
+	CSRTinfo      = 0x7a4
 	CSRMcycle     = 0xb00
 	CSRMinstret   = 0xb02
 )
@@ -236,6 +241,12 @@ func (h *Hart) csrRead(n uint16) (uint64, bool) {
 		return h.mtval, true
 	case CSRMip:
 		return h.mip(), true
+	case CSRTselect, CSRTdata1, CSRTdata2, CSRTdata3:
+		// Sdtrig with zero triggers: tselect is hard-wired to 0 and
+		// tdata1.type reads 0, "no trigger at this tselect".
+		return 0, true
+	case CSRTinfo:
+		return 1, true // only type 0 (no trigger) is supported
 	case CSRMcycle:
 		return h.instret + h.cycleDelta, true
 	case CSRMinstret:
@@ -347,6 +358,8 @@ func (h *Hart) csrWrite(n uint16, v uint64) bool {
 			m |= MipSTIP
 		}
 		h.mipSW = h.mipSW&^m | v&m
+	case CSRTselect, CSRTdata1, CSRTdata2, CSRTdata3, CSRTinfo:
+		// No triggers: writes are ignored (WARL).
 	case CSRMcycle:
 		h.cycleDelta = v - h.instret - 1
 	case CSRMinstret:

@@ -487,3 +487,19 @@ func TestNoAllocationsInRun(t *testing.T) {
 		t.Fatalf("Run allocates %.1f times per call", n)
 	}
 }
+
+func TestTriggerCSRsHaveNoTriggers(t *testing.T) {
+	h := machine(t,
+		csrrw(0, CSRTselect, 10),
+		csrrs(11, CSRTselect, 0),
+		csrrw(0, CSRTdata1, 10),
+		csrrs(12, CSRTdata1, 0),
+		csrrs(13, CSRTinfo, 0),
+	)
+	h.mtvec = testRAM + 0x400
+	h.X[10] = 5
+	h.Run(5)
+	if h.mcause != 0 || h.X[11] != 0 || h.X[12] != 0 || h.X[13] != 1 {
+		t.Fatalf("mcause %d tselect %d tdata1 %d tinfo %d", h.mcause, h.X[11], h.X[12], h.X[13])
+	}
+}

@@ -212,38 +212,65 @@ func (m *Bare) Run(ctx context.Context) (Result, error) {
 		}
 		m.CLINT.Tick()
 		if allWaiting {
-			m.idle(ctx)
+			if err := m.idle(ctx); err != nil {
+				return m.finalResult(), err
+			}
 		}
 	}
 }
 
-// idle sleeps until the next timer deadline or an interrupt.
-func (m *Bare) idle(ctx context.Context) {
-	for _, h := range m.Harts {
+// ErrDeadlock is returned when every hart waits in WFI and none can ever
+// wake up (no interrupt is enabled in its mie).
+var ErrDeadlock = errors.New("every hart waits in WFI with all interrupts disabled in mie")
+
+// idle sleeps until the next timer deadline that can wake a hart, or until
+// a device raises an interrupt line.
+func (m *Bare) idle(ctx context.Context) error {
+	now := m.CLINT.Mtime()
+	d := time.Duration(-1) // no deadline
+	wakeable := false
+	for i, h := range m.Harts {
 		if h.InterruptPending() {
-			return
+			return nil
 		}
-	}
-	d := m.CLINT.NextDeadline()
-	for _, h := range m.Harts {
+		mie, _ := h.CSR(riscv.CSRMie)
+		if mie != 0 {
+			wakeable = true
+		}
+		var deadlines [2]uint64
+		n := 0
+		if mie&riscv.MipMTIP != 0 {
+			deadlines[n] = m.CLINT.Mtimecmp(i)
+			n++
+		}
 		if t, ok := h.TimerDeadline(); ok {
-			now := m.CLINT.Mtime()
+			deadlines[n] = t
+			n++
+		}
+		for _, t := range deadlines[:n] {
 			if t <= now {
-				return
+				return nil
 			}
-			d = min(d, time.Duration(t-now)*(time.Second/dev.TimebaseHz))
+			if td := time.Duration(t-now) * (time.Second / dev.TimebaseHz); d < 0 || td < d {
+				d = td
+			}
 		}
 	}
-	if d <= 0 {
-		return
+	if !wakeable {
+		return ErrDeadlock
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	var timeout <-chan time.Time
+	if d >= 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
-	case <-t.C:
+	case <-timeout:
 	case <-m.wake:
 	case <-ctx.Done():
 	}
+	return nil
 }
 
 func (m *Bare) instret() uint64 {

@@ -107,3 +107,15 @@ func TestHelloOnUART(t *testing.T) {
 		t.Fatalf("UART output %q", got)
 	}
 }
+
+func TestDeadlockDetected(t *testing.T) {
+	m, err := NewBare(BareConfig{Program: buildAsm(t, "deadlock"), Stdout: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := m.Run(ctx); !errors.Is(err, ErrDeadlock) {
+		t.Fatalf("err = %v, want ErrDeadlock", err)
+	}
+}
