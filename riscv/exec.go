@@ -322,6 +322,15 @@ func (h *Hart) run() {
 				h.stop = StopEcall
 				goto exit
 			}
+			if h.Priv == PrivS && h.cfg.SupervisorEcall != nil {
+				// Paravirtualization: the guest kernel's ECALL is a
+				// hypercall answered by the host; it retires like any
+				// instruction.
+				h.PC, h.instret, retired = pc, h.instret+retired, 0
+				h.cfg.SupervisorEcall(h)
+				h.PC = npc
+				goto slowRetire
+			}
 			h.raise(CauseEcallU+uint64(h.Priv), 0)
 			goto fault
 		case OpEBREAK:

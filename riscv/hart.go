@@ -70,6 +70,10 @@ type Config struct {
 	// trapping, for user-mode (syscall-level) emulation. The pc is left at
 	// the ECALL.
 	UserEcall bool
+	// SupervisorEcall, if set, handles an ECALL from S-mode in the host
+	// instead of trapping to M-mode: the VMM implements the SBI itself. It
+	// runs with PC at the ECALL; afterwards execution continues after it.
+	SupervisorEcall func(h *Hart)
 	// Trace, if set, is called before every instruction executes.
 	Trace func(h *Hart, pc uint64, in Inst)
 }
@@ -210,6 +214,19 @@ func (h *Hart) SetIRQ(bit uint64, level bool) {
 		if old == n || h.irq.CompareAndSwap(old, n) {
 			return
 		}
+	}
+}
+
+// SetPending sets or clears software-writable pending bits (MipSSIP,
+// MipSTIP, MipSEIP) as M-mode software would through mip: the SBI
+// implementation uses it to deliver IPIs and timer interrupts, which the
+// guest then clears through sip. Call it from the goroutine running the hart.
+func (h *Hart) SetPending(bits uint64, level bool) {
+	bits &= MipSSIP | MipSTIP | MipSEIP
+	if level {
+		h.mipSW |= bits
+	} else {
+		h.mipSW &^= bits
 	}
 }
 

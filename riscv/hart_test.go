@@ -503,3 +503,18 @@ func TestTriggerCSRsHaveNoTriggers(t *testing.T) {
 		t.Fatalf("mcause %d tselect %d tdata1 %d tinfo %d", h.mcause, h.X[11], h.X[12], h.X[13])
 	}
 }
+
+func TestSupervisorEcallHook(t *testing.T) {
+	h := machine(t, insECALL, addi(11, 0, 7))
+	allowAll(h)
+	h.Priv = PrivS
+	var seen uint64
+	h.cfg.SupervisorEcall = func(h *Hart) {
+		seen = h.PC
+		h.X[10] = 42
+	}
+	h.Run(2)
+	if seen != testRAM || h.X[10] != 42 || h.X[11] != 7 || h.mcause != 0 || h.Instret() != 2 {
+		t.Fatalf("hook pc %#x a0 %d a1 %d mcause %d instret %d", seen, h.X[10], h.X[11], h.mcause, h.Instret())
+	}
+}
