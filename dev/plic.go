@@ -67,7 +67,10 @@ type PLIC struct {
 // NewPLIC returns a PLIC with nsources sources (IDs 1..nsources-1; 96 for
 // the virt board's riscv,ndev = 95) and the given contexts, in context
 // order: on the virt board context 2*i is hart i's M mode and 2*i+1 its S
-// mode. All priorities, enables and thresholds start at zero.
+// mode. All priorities, enables and thresholds start at zero. A context
+// with a nil Target is addressable but drives nothing. NewPLIC panics if
+// nsources is outside 1..1024 or there are more contexts than the register
+// map holds (15872).
 func NewPLIC(nsources int, ctx []PLICContext) *PLIC {
 	if nsources < 1 || nsources > 1024 {
 		panic("dev: PLIC source count out of range 1..1024")
