@@ -1,6 +1,7 @@
 // Package dev holds strata's emulated platform devices: the NS16550A UART,
-// the CLINT timer/IPI block and the SiFive test finisher, each a
-// riscv.Device that can be mapped on a bus.
+// the CLINT timer/IPI block, the PLIC, the Goldfish RTC and the SiFive test
+// finisher, each a riscv.Device (Read/Write by offset) that a machine maps
+// on its bus. Devices never call into harts: they drive interrupt lines.
 package dev
 
 import (
