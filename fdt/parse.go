@@ -13,6 +13,7 @@ type ParseError struct {
 	Msg string
 }
 
+// Error formats the error with its offset in hexadecimal.
 func (e *ParseError) Error() string { return fmt.Sprintf("fdt: offset %#x: %s", e.Off, e.Msg) }
 
 func perr(off uint64, format string, args ...any) error {

@@ -83,9 +83,15 @@ func (c *DTBConfig) check() error {
 // board: the nodes and properties QEMU 7.2's virt machine generates for
 // the devices strata has (harts and their interrupt controllers, RAM,
 // CLINT, PLIC, NS16550A UART, Goldfish RTC, SiFive test device with
-// syscon poweroff/reboot, virtio-mmio transports), with phandles numbered
-// as QEMU numbers them. PCI, flash, fw-cfg, the platform bus, the PMU node
-// and rng-seed are left out. It fails on an invalid configuration.
+// syscon poweroff/reboot, virtio-mmio transports). Phandles are numbered
+// in order of appearance (for one hart exactly as QEMU numbers them) and
+// nodes appear in address order, where QEMU lists some in reverse. PCI,
+// flash, fw-cfg, the platform bus, the PMU node and rng-seed are left out,
+// and riscv,ndev is 95, the PLIC's highest source (QEMU 7.2 wrote 96, an
+// off-by-one fixed in QEMU 8.0). It fails on an invalid configuration:
+// harts outside 1..64, RAM empty, not page aligned, below 0x80000000 or
+// wrapping, more than 8 virtio slots, NUL in a string, or an initrd that
+// is empty or not inside RAM.
 func VirtDTB(c DTBConfig) ([]byte, error) {
 	if c.MemBase == 0 {
 		c.MemBase = AddrRAM
@@ -131,7 +137,8 @@ func VirtDTB(c DTBConfig) ([]byte, error) {
 	cpuPh := make([]uint32, c.Harts)
 	intcPh := make([]uint32, c.Harts)
 	for i := 0; i < c.Harts; i++ {
-		cpu := cpus.Child(fmt.Sprintf("cpu@%x", i))
+		// Decimal unit addresses, as QEMU writes them (cpu@10 is hart 10).
+		cpu := cpus.Child(fmt.Sprintf("cpu@%d", i))
 		cpuPh[i] = t.Phandle(cpu)
 		cpu.SetString("device_type", "cpu")
 		cpu.SetU32("reg", uint32(i))
