@@ -177,17 +177,17 @@ func (t *Tree) Phandle(n *Node) uint32 {
 	if v := phandleOf(n); v != 0 {
 		return v
 	}
-	var max uint32
+	var highest uint32
 	walk(t.Root, 0, func(m *Node) {
-		if v := phandleOf(m); v > max {
-			max = v
+		if v := phandleOf(m); v > highest {
+			highest = v
 		}
 	})
-	if max >= 0xfffffffe {
+	if highest >= 0xfffffffe {
 		return 0
 	}
-	n.SetU32("phandle", max+1)
-	return max + 1
+	n.SetU32("phandle", highest+1)
+	return highest + 1
 }
 
 // walk calls f for every node under n (n included), depth first, going no
