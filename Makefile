@@ -34,6 +34,12 @@ test-short:
 
 bench: bench-cpu
 
+# The riscv64 Linux guest (kernel + Go /init initramfs), cached outside the
+# repository; a no-op printing the path when cached. See docs/guest.md.
+.PHONY: guest
+guest: setup
+	bash scripts/guest/build.sh
+
 # strata against qemu-system-riscv64 (TCG) on bare-metal workloads.
 bench-cpu: setup
 	$(GO) run ./bench/cpucmp $(BENCHFLAGS)
