@@ -91,6 +91,8 @@ type driver struct {
 	level  bool // the interrupt line
 	raised int  // rising edges seen
 	feats  uint64
+	// keepUsedEvent stops reap from moving used_event (EVENT_IDX).
+	keepUsedEvent bool
 }
 
 type drvQueue struct {
@@ -306,6 +308,10 @@ func (d *driver) reap(q *drvQueue) []usedElem {
 		p := q.used + 4 + 8*uint64(q.lastUsed%q.num)
 		out = append(out, usedElem{d.mem.get32(p), d.mem.get32(p + 4)})
 		q.lastUsed++
+	}
+	if d.feats&FeatureEventIdx != 0 && !d.keepUsedEvent {
+		// Like virtqueue_enable_cb: interrupt at the next completion.
+		d.mem.put16(q.avail+4+2*uint64(q.num), q.lastUsed)
 	}
 	return out
 }
