@@ -197,10 +197,10 @@ func ring(mem Memory, addr, size, align uint64) ([]byte, bool) {
 // bad marks the device broken and returns the error.
 func (q *Queue) bad(format string, args ...any) error {
 	err := fmt.Errorf("%w: "+format, append([]any{ErrBadQueue}, args...)...)
-	q.broken.Store(true)
 	if q.fail != nil {
-		q.fail(err)
+		q.fail(err) // sets the shared broken flag and tells the driver
 	}
+	q.broken.Store(true)
 	return err
 }
 
