@@ -1,0 +1,471 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"strata/dev"
+	"strata/riscv"
+	"strata/sbi"
+)
+
+// More of the QEMU virt memory map.
+const (
+	AddrBootROM = 0x0000_1000
+	AddrRTC     = 0x0010_1000
+	AddrPLIC    = 0x0c00_0000
+	AddrVirtio  = 0x1000_1000
+
+	// UART and RTC interrupt sources on the PLIC, as on QEMU's virt.
+	IRQUART = 10
+	IRQRTC  = 11
+
+	plicSources = 96
+)
+
+// Boot modes (VirtConfig.Bios).
+const (
+	// BiosBuiltin boots the kernel directly in S-mode; strata answers the
+	// kernel's SBI calls itself (paravirtualization).
+	BiosBuiltin = "builtin"
+	// BiosFirmware runs VirtConfig.Firmware (e.g. OpenSBI fw_jump) in
+	// M-mode from the reset vector (full virtualization).
+	BiosFirmware = "firmware"
+)
+
+// VirtConfig describes a virtual machine on the QEMU-virt-compatible board.
+type VirtConfig struct {
+	Bios     string // BiosBuiltin (default) or BiosFirmware
+	Firmware []byte // M-mode firmware (ELF or raw, loaded at RAM base) for BiosFirmware
+	Kernel   []byte // RISC-V Linux Image (or raw S-mode payload) loaded at RAM base + text_offset
+	Initrd   []byte
+	Append   string // kernel command line
+	MemSize  uint64 // default 512 MiB
+	Harts    int    // default 1
+	Console  io.Writer
+	Input    io.Reader // console input (UART and SBI console); nil for none
+	MaxInsns uint64
+	Trace    io.Writer
+	Logger   *slog.Logger
+}
+
+// Virt is a virtual machine: harts, RAM, the virt board's devices and,
+// in BiosBuiltin mode, strata's SBI implementation.
+type Virt struct {
+	cfg     VirtConfig
+	Bus     *riscv.Bus
+	Harts   []*riscv.Hart
+	CLINT   *dev.CLINT
+	PLIC    *dev.PLIC
+	UART    *dev.UART
+	RTC     *dev.RTC
+	SBI     *sbi.SBI // nil unless BiosBuiltin
+	DTB     []byte
+	DTBAddr uint64
+
+	mu      sync.Mutex
+	done    bool
+	result  Result
+	wake    chan struct{}
+	input   []byte // console bytes not yet read through the SBI
+	tracers []*tracer
+	start   time.Time
+}
+
+// NewVirt builds the machine and loads firmware, kernel, initrd and the
+// device tree.
+func NewVirt(cfg VirtConfig) (*Virt, error) {
+	if cfg.Bios == "" {
+		cfg.Bios = BiosBuiltin
+	}
+	if cfg.Bios != BiosBuiltin && cfg.Bios != BiosFirmware {
+		return nil, fmt.Errorf("unknown boot mode %q", cfg.Bios)
+	}
+	if cfg.MemSize == 0 {
+		cfg.MemSize = 512 << 20
+	}
+	if cfg.MemSize%(2<<20) != 0 || cfg.MemSize < 16<<20 {
+		return nil, fmt.Errorf("memory size %d: must be a multiple of 2 MiB and at least 16 MiB", cfg.MemSize)
+	}
+	if cfg.Harts <= 0 {
+		cfg.Harts = 1
+	}
+	if cfg.Harts > 64 {
+		return nil, fmt.Errorf("%d harts: at most 64", cfg.Harts)
+	}
+	if cfg.Console == nil {
+		cfg.Console = io.Discard
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(cfg.Kernel) == 0 {
+		return nil, errors.New("no kernel")
+	}
+	m := &Virt{cfg: cfg, Bus: riscv.NewBus(), wake: make(chan struct{}, 1)}
+	if _, err := m.Bus.AddRAM(AddrRAM, cfg.MemSize); err != nil {
+		return nil, err
+	}
+
+	// Harts and the interrupt fabric.
+	var clint *dev.CLINT
+	clintTargets := make([]dev.IRQTarget, cfg.Harts)
+	var plicCtx []dev.PLICContext
+	m.Harts = make([]*riscv.Hart, cfg.Harts)
+	for i := range m.Harts {
+		hc := riscv.Config{HartID: uint64(i), Time: func() uint64 { return clint.Mtime() }}
+		if cfg.Bios == BiosBuiltin {
+			hc.SupervisorEcall = func(h *riscv.Hart) { m.SBI.Handle(h) }
+		}
+		h := riscv.NewHart(m.Bus, hc)
+		m.Harts[i] = h
+		t := wakeTarget{h, m.wake}
+		clintTargets[i] = t
+		plicCtx = append(plicCtx,
+			dev.PLICContext{Target: t, Bit: riscv.MipMEIP},
+			dev.PLICContext{Target: t, Bit: riscv.MipSEIP})
+	}
+	clint = dev.NewCLINT(clintTargets)
+	m.CLINT = clint
+	m.PLIC = dev.NewPLIC(plicSources, plicCtx)
+	m.UART = dev.NewUART(cfg.Console)
+	m.UART.IRQ = func(level bool) { m.PLIC.SetLevel(IRQUART, level) }
+	m.RTC = dev.NewRTC(time.Now)
+	m.RTC.IRQ = func(level bool) { m.PLIC.SetLevel(IRQRTC, level) }
+	fin := &dev.Finisher{Exit: func(code int, reset bool) { m.finish(code, reset) }}
+	for _, d := range []struct {
+		base, size uint64
+		dev        riscv.Device
+	}{
+		{AddrFinisher, 0x1000, fin},
+		{AddrRTC, dev.RTCSize, m.RTC},
+		{AddrCLINT, dev.CLINTSize, clint},
+		{AddrPLIC, dev.PLICSize, m.PLIC},
+		{AddrUART, 0x100, m.UART},
+	} {
+		if err := m.Bus.AddDevice(d.base, d.size, d.dev); err != nil {
+			return nil, err
+		}
+	}
+	if err := m.load(); err != nil {
+		return nil, err
+	}
+	if cfg.Trace != nil {
+		for _, h := range m.Harts {
+			t := newTracer(cfg.Trace)
+			h.SetTrace(t.hook)
+			m.tracers = append(m.tracers, t)
+		}
+	}
+	return m, nil
+}
+
+// load places the payloads in RAM and sets up the harts for the boot mode:
+//
+//	RAM base              firmware (BiosFirmware)
+//	RAM base + 2 MiB      kernel (Image text_offset)
+//	RAM base + size/2     initrd (or right after the kernel if that is higher)
+//	top of RAM - 2 MiB    device tree (2 MiB aligned, as QEMU does)
+func (m *Virt) load() error {
+	cfg := m.cfg
+	ramEnd := AddrRAM + cfg.MemSize
+	kernelAddr := uint64(AddrRAM + 2<<20)
+	kernelEnd := kernelAddr + uint64(len(cfg.Kernel))
+	if IsImage(cfg.Kernel) {
+		k, err := ParseImage(cfg.Kernel)
+		if err != nil {
+			return err
+		}
+		if k.TextOffset != 0 {
+			kernelAddr = AddrRAM + k.TextOffset
+		}
+		kernelEnd = kernelAddr + k.Size
+	}
+	m.DTBAddr = (ramEnd - 2<<20) &^ (2<<20 - 1)
+	if kernelEnd > m.DTBAddr {
+		return fmt.Errorf("%w: kernel of %d bytes does not fit in %d MiB of RAM", ErrBadKernel, kernelEnd-kernelAddr, cfg.MemSize>>20)
+	}
+	if err := m.Bus.LoadBytes(kernelAddr, cfg.Kernel); err != nil {
+		return err
+	}
+	var initrdStart, initrdEnd uint64
+	if len(cfg.Initrd) > 0 {
+		initrdStart = max(AddrRAM+cfg.MemSize/2, (kernelEnd+riscv.PageSize-1)&^(riscv.PageSize-1))
+		initrdEnd = initrdStart + uint64(len(cfg.Initrd))
+		if initrdEnd > m.DTBAddr {
+			return fmt.Errorf("initrd of %d bytes does not fit in RAM between the kernel and the device tree", len(cfg.Initrd))
+		}
+		if err := m.Bus.LoadBytes(initrdStart, cfg.Initrd); err != nil {
+			return err
+		}
+	}
+	dtb, err := VirtDTB(DTBConfig{
+		Harts: cfg.Harts, MemBase: AddrRAM, MemSize: cfg.MemSize,
+		ISA: riscv.ISAString, MMU: "riscv,sv57", TimebaseHz: dev.TimebaseHz,
+		Bootargs: cfg.Append, InitrdStart: initrdStart, InitrdEnd: initrdEnd,
+		Sstc: true,
+	})
+	if err != nil {
+		return fmt.Errorf("device tree: %w", err)
+	}
+	m.DTB = dtb
+	if err := m.Bus.LoadBytes(m.DTBAddr, dtb); err != nil {
+		return err
+	}
+
+	switch cfg.Bios {
+	case BiosBuiltin:
+		m.SBI = sbi.New(m.Bus, m.Harts, sbiPlatform{m})
+		for i, h := range m.Harts {
+			m.SBI.PrepareHart(h, i == 0)
+			h.PC = kernelAddr
+			h.X[10] = uint64(i)
+			h.X[11] = m.DTBAddr
+		}
+	case BiosFirmware:
+		if len(cfg.Firmware) == 0 {
+			return errors.New("no firmware")
+		}
+		var entry uint64 = AddrRAM
+		if IsELF(cfg.Firmware) {
+			img, err := LoadELF(m.Bus, cfg.Firmware)
+			if err != nil {
+				return fmt.Errorf("firmware: %w", err)
+			}
+			if img.High > kernelAddr {
+				return fmt.Errorf("firmware [%#x, %#x) overlaps the kernel at %#x", img.Low, img.High, kernelAddr)
+			}
+			entry = img.Entry
+		} else if err := m.Bus.LoadBytes(AddrRAM, cfg.Firmware); err != nil {
+			return err
+		}
+		if _, err := m.Bus.AddROM(AddrBootROM, bootROM(entry, m.DTBAddr)); err != nil {
+			return err
+		}
+		for _, h := range m.Harts {
+			h.PC = AddrBootROM
+		}
+	}
+	return nil
+}
+
+// bootROM is the reset vector at 0x1000, as on QEMU's virt: every hart
+// jumps to the firmware with a0 = mhartid and a1 = the device tree.
+func bootROM(entry, dtb uint64) []byte {
+	words := []uint32{
+		0x00000297, // auipc t0, 0
+		0xf1402573, // csrr  a0, mhartid
+		0x0202b583, // ld    a1, 32(t0)
+		0x0182b283, // ld    t0, 24(t0)
+		0x00028067, // jr    t0
+		0x00000013, // nop
+	}
+	b := make([]byte, 40)
+	for i, w := range words {
+		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(w), byte(w>>8), byte(w>>16), byte(w>>24)
+	}
+	for i := 0; i < 8; i++ {
+		b[24+i] = byte(entry >> (8 * i))
+		b[32+i] = byte(dtb >> (8 * i))
+	}
+	return b
+}
+
+// sbiPlatform connects strata's SBI implementation to the board.
+type sbiPlatform struct{ m *Virt }
+
+func (p sbiPlatform) ConsoleWrite(b []byte) { p.m.cfg.Console.Write(b) }
+
+func (p sbiPlatform) ConsoleRead(b []byte) int {
+	p.m.mu.Lock()
+	defer p.m.mu.Unlock()
+	n := copy(b, p.m.input)
+	p.m.input = p.m.input[n:]
+	return n
+}
+
+func (p sbiPlatform) Time() uint64 { return p.m.CLINT.Mtime() }
+
+func (p sbiPlatform) Shutdown(resetType, reason uint32) {
+	code := 0
+	if reason != 0 {
+		code = 1
+	}
+	p.m.finish(code, resetType != 0)
+}
+
+func (m *Virt) finish(code int, reset bool) {
+	m.mu.Lock()
+	if !m.done {
+		m.done = true
+		m.result.ExitCode = code
+		m.result.Reset = reset
+	}
+	m.mu.Unlock()
+	for _, h := range m.Harts {
+		h.Halt()
+	}
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Virt) isDone() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.done
+}
+
+// readInput copies console input into the UART and the SBI console queue.
+func (m *Virt) readInput(ctx context.Context) {
+	buf := make([]byte, 256)
+	for ctx.Err() == nil {
+		n, err := m.cfg.Input.Read(buf)
+		if n > 0 {
+			m.mu.Lock()
+			m.input = append(m.input, buf[:n]...)
+			m.mu.Unlock()
+			m.UART.Input(buf[:n])
+			select {
+			case m.wake <- struct{}{}:
+			default:
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Run runs the machine until the guest powers off or resets, the context
+// is cancelled, or the instruction limit is reached.
+func (m *Virt) Run(ctx context.Context) (Result, error) {
+	m.start = time.Now()
+	defer func() {
+		for _, t := range m.tracers {
+			t.Flush()
+		}
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if m.cfg.Input != nil {
+		go m.readInput(ctx)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return m.finalResult(), err
+		}
+		allWaiting := true
+		for i, h := range m.Harts {
+			if m.SBI != nil && !m.SBI.Runnable(i) {
+				continue
+			}
+			budget := int64(sliceInsns)
+			if m.cfg.MaxInsns > 0 {
+				left := int64(m.cfg.MaxInsns - m.instret())
+				if left <= 0 {
+					m.result.ExitCode = ExitInsnLimit
+					return m.finalResult(), ErrInsnLimit
+				}
+				budget = min(budget, left)
+			}
+			if h.Run(budget) != riscv.StopWFI {
+				allWaiting = false
+			}
+			if m.isDone() {
+				return m.finalResult(), nil
+			}
+		}
+		m.CLINT.Tick()
+		m.RTC.Tick()
+		if m.SBI != nil {
+			m.SBI.Tick()
+		}
+		if allWaiting {
+			if err := m.idle(ctx); err != nil {
+				return m.finalResult(), err
+			}
+		}
+	}
+}
+
+// idle sleeps until the earliest timer that can wake a hart, a device
+// interrupt or console input.
+func (m *Virt) idle(ctx context.Context) error {
+	now := m.CLINT.Mtime()
+	d := time.Duration(-1)
+	consider := func(t uint64) bool {
+		if t <= now {
+			return true
+		}
+		if td := time.Duration(t-now) * (time.Second / dev.TimebaseHz); d < 0 || td < d {
+			d = td
+		}
+		return false
+	}
+	wakeable := false
+	for i, h := range m.Harts {
+		if m.SBI != nil && !m.SBI.Runnable(i) {
+			continue
+		}
+		if h.InterruptPending() {
+			return nil
+		}
+		mie, _ := h.CSR(riscv.CSRMie)
+		if mie != 0 {
+			wakeable = true
+		}
+		if mie&riscv.MipMTIP != 0 && consider(m.CLINT.Mtimecmp(i)) {
+			return nil
+		}
+		if t, ok := h.TimerDeadline(); ok && consider(t) {
+			return nil
+		}
+	}
+	if m.SBI != nil {
+		if t, ok := m.SBI.NextDeadline(); ok && consider(t) {
+			return nil
+		}
+	}
+	if rd, ok := m.RTC.NextDeadline(); ok && (d < 0 || rd < d) {
+		d = rd
+	}
+	if !wakeable && m.cfg.Input == nil {
+		return ErrDeadlock
+	}
+	var timeout <-chan time.Time
+	if d >= 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-timeout:
+	case <-m.wake:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func (m *Virt) instret() uint64 {
+	var n uint64
+	for _, h := range m.Harts {
+		n += h.Instret()
+	}
+	return n
+}
+
+func (m *Virt) finalResult() Result {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.result
+	r.Instret = m.instret()
+	r.Elapsed = time.Since(m.start)
+	return r
+}
