@@ -10,6 +10,8 @@ pkgs=(
   binutils-riscv64-linux-gnu            # objdump: the disassembler's reference
   qemu-system-misc                      # qemu-system-riscv64: the reference machine
   qemu-user                             # qemu-riscv64: user-mode reference
+  device-tree-compiler                  # dtc: checks strata's device trees
+  opensbi u-boot-qemu                   # unmodified firmware the VM boots
   gcc-riscv64-linux-gnu linux-source-6.1 # the guest kernel (make guest)
   bc flex bison libssl-dev libelf-dev cpio e2fsprogs # kernel build tools, guest images
 )
