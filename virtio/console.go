@@ -17,8 +17,6 @@ type Console struct {
 	mu        sync.Mutex
 	out       io.Writer
 	pending   []byte // input not yet delivered to the guest
-	cols      uint16
-	rows      uint16
 	rx, tx    *Queue
 	interrupt func()
 }
@@ -36,14 +34,11 @@ func (*Console) Features() uint64 { return 0 }
 // NumQueues implements Device.
 func (*Console) NumQueues() int { return 2 }
 
-// ReadConfig implements Device: struct virtio_console_config
-// (cols, rows, max_nr_ports, emerg_wr).
+// ReadConfig implements Device: struct virtio_console_config (cols and
+// rows 0 since VIRTIO_CONSOLE_F_SIZE is not offered, max_nr_ports 1,
+// emerg_wr 0).
 func (c *Console) ReadConfig(off uint64, size int) (uint64, bool) {
 	var cfg [12]byte
-	c.mu.Lock()
-	binary.LittleEndian.PutUint16(cfg[0:], c.cols)
-	binary.LittleEndian.PutUint16(cfg[2:], c.rows)
-	c.mu.Unlock()
 	binary.LittleEndian.PutUint32(cfg[4:], 1)
 	return readConfig(cfg[:], off, size)
 }

@@ -117,3 +117,34 @@ func FuzzQueue(f *testing.F) {
 		mem.check(t)
 	})
 }
+
+// TestQueueAllocs checks that the hot path, Pop then PushChain, does not
+// allocate once the chain slices have grown.
+func TestQueueAllocs(t *testing.T) {
+	ram, num, desc, avail, used := fuzzSeed(t)
+	mem := newFakeMem(ramBase, fuzzRAM)
+	q := newQueue(DefaultQueueSize, nil, nil)
+	run := func() {
+		copy(mem.ram, ram)
+		q.reset()
+		q.num, q.descAddr, q.availAddr, q.usedAdr = num, ramBase+desc, ramBase+avail, ramBase+used
+		if err := q.enable(mem, FeatureIndirectDesc|FeatureEventIdx); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			c, ok, err := q.Pop()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			q.PushChain(&c, uint32(c.WritableLen()))
+		}
+		q.NeedInterrupt()
+	}
+	run()
+	if n := testing.AllocsPerRun(100, run); n != 0 {
+		t.Fatalf("%v allocations per round", n)
+	}
+}
