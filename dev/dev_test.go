@@ -48,7 +48,7 @@ func TestUARTReceiveInterrupt(t *testing.T) {
 	a, _ := u.Read(uartRBR, 1)
 	b, _ := u.Read(uartRBR, 1)
 	if a != 'a' || b != 'b' {
-		t.Fatalf("read %q %q", a, b)
+		t.Fatalf("read %#x %#x", a, b)
 	}
 	if level {
 		t.Fatal("IRQ still raised after the FIFO drained")

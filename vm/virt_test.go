@@ -3,9 +3,12 @@ package vm
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -79,5 +82,103 @@ func TestOpenSBIBoot(t *testing.T) {
 	}
 	if res.ExitCode != 0 {
 		t.Fatalf("exit %d\n%s", res.ExitCode, out)
+	}
+}
+
+// chat drives a guest console: each time the output so far contains the
+// next expected string, it sends the paired input. After the last step's
+// expectation is met, done is closed.
+type chat struct {
+	mu    sync.Mutex
+	out   bytes.Buffer
+	steps []chatStep
+	in    *io.PipeWriter
+	done  chan struct{}
+}
+
+type chatStep struct{ expect, send string }
+
+func newChat(steps ...chatStep) (*chat, io.Reader) {
+	r, w := io.Pipe()
+	return &chat{steps: steps, in: w, done: make(chan struct{})}, r
+}
+
+func (c *chat) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.out.Write(p)
+	for len(c.steps) > 0 && strings.Contains(c.out.String(), c.steps[0].expect) {
+		s := c.steps[0]
+		c.steps = c.steps[1:]
+		if s.send != "" {
+			go c.in.Write([]byte(s.send))
+		}
+		if len(c.steps) == 0 {
+			close(c.done)
+		}
+	}
+	return len(p), nil
+}
+
+func (c *chat) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.out.String()
+}
+
+// runChat runs a machine until the chat's last expectation is met.
+func runChat(t *testing.T, cfg VirtConfig, steps ...chatStep) string {
+	t.Helper()
+	c, in := newChat(steps...)
+	cfg.Console, cfg.Input = c, in
+	m, err := NewVirt(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	_, err = m.Run(ctx)
+	select {
+	case <-c.done:
+	default:
+		t.Fatalf("run ended (%v) before the console showed %q; console:\n%s", err, c.steps[0].expect, c.String())
+	}
+	return c.String()
+}
+
+// TestUBootPrompt boots Debian's S-mode U-Boot to its prompt and has it
+// answer a command, both behind unmodified OpenSBI and on strata's SBI.
+func TestUBootPrompt(t *testing.T) {
+	const ubootPath = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+	uboot, err := os.ReadFile(ubootPath)
+	if err != nil {
+		t.Fatalf("%v: install the Debian package u-boot-qemu (make setup does)", err)
+	}
+	fw, err := os.ReadFile("/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf")
+	if err != nil {
+		t.Fatalf("%v: install the Debian package opensbi (make setup does)", err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  VirtConfig
+	}{
+		{"opensbi", VirtConfig{Bios: BiosFirmware, Firmware: fw, Kernel: uboot}},
+		{"builtin", VirtConfig{Bios: BiosBuiltin, Kernel: uboot}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := runChat(t, tc.cfg,
+				chatStep{"=> ", "version\r"},
+				chatStep{"GNU ld", ""})
+			if !strings.Contains(out, "U-Boot 20") || !strings.Contains(out, "Model: riscv-virtio,qemu") {
+				t.Fatalf("console:\n%s", out)
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ func newVMCmd() *cobra.Command {
 
 type vmRunFlags struct {
 	bios, kernel, loadAddr, mem, traceOut string
-	cpuProfile                            string
+	cpuProfile, initrd, appendArgs        string
 	smp                                   int
 	trace, stats                          bool
 	maxInsns                              uint64
@@ -39,6 +39,12 @@ func newVMRunCmd() *cobra.Command {
 		Short: "Boot a RISC-V machine",
 		Long: `Boot a RISC-V RV64GC machine on a QEMU-virt-compatible board.
 
+--bios builtin (the default) boots --kernel (a RISC-V Linux Image or any
+S-mode payload) directly in S-mode; strata answers its SBI calls itself
+(paravirtualization). --bios PATH runs unmodified M-mode firmware such as
+OpenSBI's fw_jump from the reset vector, with the kernel at 0x80200000 (full
+virtualization). The console is the terminal (Ctrl-A x quits).
+
 With --bios none the kernel (an ELF, or a raw binary at --load-addr) starts
 in M-mode at its entry point on hart 0 (all harts with --smp, a0 = hart id).
 Programs exit through the SiFive test finisher at 0x100000 or, if the ELF
@@ -47,10 +53,12 @@ defines tohost, through Spike's HTIF; the exit status is the guest's.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runVM(cmd.Context(), f) },
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.bios, "bios", "none", "firmware: none (bare metal)")
-	fl.StringVar(&f.kernel, "kernel", "", "program to run (ELF or raw binary)")
+	fl.StringVar(&f.bios, "bios", "builtin", "firmware: builtin (strata's SBI), none (bare metal) or a firmware file")
+	fl.StringVar(&f.kernel, "kernel", "", "kernel: a RISC-V Linux Image or S-mode payload; with --bios none an ELF or raw binary")
+	fl.StringVar(&f.initrd, "initrd", "", "initial ramdisk")
+	fl.StringVar(&f.appendArgs, "append", "console=ttyS0", "kernel command line")
 	fl.StringVar(&f.loadAddr, "load-addr", "0x80000000", "load address of a raw binary")
-	fl.StringVar(&f.mem, "mem", "128M", "RAM size (K, M, G suffixes)")
+	fl.StringVar(&f.mem, "mem", "", "RAM size (K, M, G suffixes; default 512M, 128M with --bios none)")
 	fl.IntVar(&f.smp, "smp", 1, "number of harts")
 	fl.BoolVar(&f.trace, "trace", false, "print an instruction trace (to stderr, or --trace-out)")
 	fl.StringVar(&f.traceOut, "trace-out", "", "write the instruction trace to this file")
@@ -82,7 +90,13 @@ func parseSize(s string) (uint64, error) {
 
 func runVM(ctx context.Context, f vmRunFlags) error {
 	if f.bios != "none" {
-		return fmt.Errorf("--bios %q: only --bios none (bare metal) is supported so far", f.bios)
+		if f.mem == "" {
+			f.mem = "512M"
+		}
+		return runVirt(ctx, f)
+	}
+	if f.mem == "" {
+		f.mem = "128M"
 	}
 	if f.kernel == "" {
 		return errors.New("--kernel is required with --bios none")
@@ -138,9 +152,7 @@ func runVM(ctx context.Context, f vmRunFlags) error {
 	res, err := m.Run(ctx)
 	out.Flush()
 	if f.stats {
-		secs := res.Elapsed.Seconds()
-		fmt.Fprintf(os.Stderr, "strata: instructions=%d seconds=%.3f mips=%.1f\n",
-			res.Instret, secs, float64(res.Instret)/secs/1e6)
+		printStats(res)
 	}
 	if errors.Is(err, vm.ErrInsnLimit) {
 		fmt.Fprintf(os.Stderr, "strata: %v (%d)\n", err, f.maxInsns)
@@ -165,4 +177,10 @@ func (f flushWriter) Write(p []byte) (int, error) {
 		f.w.Flush()
 	}
 	return n, err
+}
+
+func printStats(res vm.Result) {
+	secs := res.Elapsed.Seconds()
+	fmt.Fprintf(os.Stderr, "strata: instructions=%d seconds=%.3f mips=%.1f\n",
+		res.Instret, secs, float64(res.Instret)/secs/1e6)
 }

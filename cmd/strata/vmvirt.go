@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"golang.org/x/term"
+
+	"strata/vm"
+)
+
+// runVirt boots a full virtual machine (firmware or strata's built-in SBI)
+// with the console on the terminal.
+func runVirt(ctx context.Context, f vmRunFlags) error {
+	cfg := vm.VirtConfig{Append: f.appendArgs, Harts: f.smp, Console: os.Stdout, MaxInsns: f.maxInsns}
+	var err error
+	if f.bios == vm.BiosBuiltin {
+		cfg.Bios = vm.BiosBuiltin
+	} else {
+		cfg.Bios = vm.BiosFirmware
+		if cfg.Firmware, err = os.ReadFile(f.bios); err != nil {
+			return fmt.Errorf("--bios: %w", err)
+		}
+	}
+	if f.kernel == "" {
+		return errors.New("--kernel is required (a RISC-V Linux Image or an S-mode payload)")
+	}
+	if cfg.Kernel, err = os.ReadFile(f.kernel); err != nil {
+		return err
+	}
+	if f.initrd != "" {
+		if cfg.Initrd, err = os.ReadFile(f.initrd); err != nil {
+			return err
+		}
+	}
+	if cfg.MemSize, err = parseSize(f.mem); err != nil {
+		return fmt.Errorf("--mem: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in, restore, err := consoleInput(cancel)
+	if err != nil {
+		return err
+	}
+	defer restore()
+	cfg.Input = in
+	m, err := vm.NewVirt(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	res, err := m.Run(ctx)
+	restore()
+	if f.stats {
+		printStats(res)
+	}
+	switch {
+	case errors.Is(err, vm.ErrInsnLimit):
+		fmt.Fprintf(os.Stderr, "strata: %v (%d)\n", err, f.maxInsns)
+		return exitError{vm.ExitInsnLimit}
+	case errors.Is(err, context.Canceled):
+		return nil // Ctrl-A x
+	case err != nil:
+		return err
+	case res.ExitCode != 0:
+		return exitError{res.ExitCode}
+	}
+	return nil
+}
+
+// consoleInput returns the guest console's input: the terminal in raw mode
+// (Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, as in QEMU), or standard
+// input as it is when it is not a terminal.
+func consoleInput(quit func()) (io.Reader, func(), error) {
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return &escapeReader{r: os.Stdin, quit: quit}, func() {}, nil
+	}
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("console: %w", err)
+	}
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			term.Restore(fd, old)
+		}
+	}
+	return &escapeReader{r: os.Stdin, quit: quit}, restore, nil
+}
+
+// escapeReader passes bytes through, interpreting QEMU's Ctrl-A escapes.
+type escapeReader struct {
+	r       io.Reader
+	quit    func()
+	pending bool // the previous byte was Ctrl-A
+}
+
+func (e *escapeReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	out := p[:0]
+	for _, b := range p[:n] {
+		switch {
+		case e.pending:
+			e.pending = false
+			switch b {
+			case 'x', 'X':
+				e.quit()
+				return len(out), io.EOF
+			case 0x01:
+				out = append(out, b)
+			}
+		case b == 0x01:
+			e.pending = true
+		default:
+			out = append(out, b)
+		}
+	}
+	return len(out), err
+}
