@@ -21,6 +21,7 @@ func newVMCmd() *cobra.Command {
 	c := &cobra.Command{Use: "vm", Short: "Run RISC-V virtual machines"}
 	c.AddCommand(newVMRunCmd())
 	c.AddCommand(newVMUserCmd())
+	c.AddCommand(newVMDumpDTBCmd())
 	return c
 }
 
