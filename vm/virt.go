@@ -12,6 +12,7 @@ import (
 	"strata/dev"
 	"strata/riscv"
 	"strata/sbi"
+	"strata/virtio"
 )
 
 // More of the QEMU virt memory map.
@@ -49,10 +50,21 @@ type VirtConfig struct {
 	Harts    int    // default 1
 	Console  io.Writer
 	Input    io.Reader // console input (UART and SBI console); nil for none
+	Disks    []Disk    // virtio-blk disks, in slot order
+	RNG      bool      // a virtio-rng device fed from the host's entropy
 	MaxInsns uint64
 	Trace    io.Writer
 	Logger   *slog.Logger
 }
+
+// Disk is a raw disk image attached as a virtio-blk device.
+type Disk struct {
+	Path     string
+	ReadOnly bool
+}
+
+// virtioSlots is the number of virtio-mmio transports on the board.
+const virtioSlots = 8
 
 // Virt is a virtual machine: harts, RAM, the virt board's devices and,
 // in BiosBuiltin mode, strata's SBI implementation.
@@ -67,6 +79,8 @@ type Virt struct {
 	SBI     *sbi.SBI // nil unless BiosBuiltin
 	DTB     []byte
 	DTBAddr uint64
+
+	closers []io.Closer
 
 	mu      sync.Mutex
 	done    bool
@@ -152,7 +166,11 @@ func NewVirt(cfg VirtConfig) (*Virt, error) {
 			return nil, err
 		}
 	}
+	if err := m.addVirtio(); err != nil {
+		return nil, err
+	}
 	if err := m.load(); err != nil {
+		m.Close()
 		return nil, err
 	}
 	if cfg.Trace != nil {
@@ -208,7 +226,7 @@ func (m *Virt) load() error {
 		Harts: cfg.Harts, MemBase: AddrRAM, MemSize: cfg.MemSize,
 		ISA: riscv.ISAString, MMU: "riscv,sv57", TimebaseHz: dev.TimebaseHz,
 		Bootargs: cfg.Append, InitrdStart: initrdStart, InitrdEnd: initrdEnd,
-		Sstc: true,
+		VirtioSlots: virtioSlots, Sstc: true,
 	})
 	if err != nil {
 		return fmt.Errorf("device tree: %w", err)
@@ -252,6 +270,53 @@ func (m *Virt) load() error {
 		}
 	}
 	return nil
+}
+
+// addVirtio maps the virtio-mmio transports: the configured devices first,
+// then empty slots (device ID 0), as Linux expects from the device tree.
+func (m *Virt) addVirtio() error {
+	var devs []virtio.Device
+	for _, d := range m.cfg.Disks {
+		f, err := virtio.OpenDiskFile(d.Path, d.ReadOnly)
+		if err != nil {
+			m.Close()
+			return fmt.Errorf("disk %s: %w", d.Path, err)
+		}
+		m.closers = append(m.closers, f)
+		devs = append(devs, virtio.NewBlk(f, d.ReadOnly, fmt.Sprintf("strata%d", len(devs))))
+	}
+	if m.cfg.RNG {
+		devs = append(devs, virtio.NewRNG())
+	}
+	if len(devs) > virtioSlots {
+		m.Close()
+		return fmt.Errorf("%d virtio devices: the board has %d slots", len(devs), virtioSlots)
+	}
+	for i := 0; i < virtioSlots; i++ {
+		var d virtio.Device // nil: an empty slot (device ID 0)
+		if i < len(devs) {
+			d = devs[i]
+		}
+		irq := 1 + i
+		mmio := virtio.NewMMIO(d, m.Bus, func(level bool) { m.PLIC.SetLevel(irq, level) })
+		if err := m.Bus.AddDevice(AddrVirtio+uint64(i)*virtio.MMIOSize, virtio.MMIOSize, mmio); err != nil {
+			m.Close()
+			return err
+		}
+	}
+	return nil
+}
+
+// Close releases the machine's host resources (disk files).
+func (m *Virt) Close() error {
+	var first error
+	for _, c := range m.closers {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	m.closers = nil
+	return first
 }
 
 // bootROM is the reset vector at 0x1000, as on QEMU's virt: every hart

@@ -28,6 +28,8 @@ func newVMCmd() *cobra.Command {
 type vmRunFlags struct {
 	bios, kernel, loadAddr, mem, traceOut string
 	cpuProfile, initrd, appendArgs        string
+	disks                                 []string
+	rng                                   bool
 	smp                                   int
 	trace, stats                          bool
 	maxInsns                              uint64
@@ -58,6 +60,8 @@ defines tohost, through Spike's HTIF; the exit status is the guest's.`,
 	fl.StringVar(&f.kernel, "kernel", "", "kernel: a RISC-V Linux Image or S-mode payload; with --bios none an ELF or raw binary")
 	fl.StringVar(&f.initrd, "initrd", "", "initial ramdisk")
 	fl.StringVar(&f.appendArgs, "append", "console=ttyS0", "kernel command line")
+	fl.StringArrayVar(&f.disks, "disk", nil, "attach a raw disk image as virtio-blk: PATH[,ro] (repeatable)")
+	fl.BoolVar(&f.rng, "rng", true, "attach a virtio-rng device fed from the host's entropy")
 	fl.StringVar(&f.loadAddr, "load-addr", "0x80000000", "load address of a raw binary")
 	fl.StringVar(&f.mem, "mem", "", "RAM size (K, M, G suffixes; default 512M, 128M with --bios none)")
 	fl.IntVar(&f.smp, "smp", 1, "number of harts")

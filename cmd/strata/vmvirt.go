@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -16,7 +17,14 @@ import (
 // runVirt boots a full virtual machine (firmware or strata's built-in SBI)
 // with the console on the terminal.
 func runVirt(ctx context.Context, f vmRunFlags) error {
-	cfg := vm.VirtConfig{Append: f.appendArgs, Harts: f.smp, Console: os.Stdout, MaxInsns: f.maxInsns}
+	cfg := vm.VirtConfig{Append: f.appendArgs, Harts: f.smp, Console: os.Stdout, MaxInsns: f.maxInsns, RNG: f.rng}
+	for _, d := range f.disks {
+		path, opt, _ := strings.Cut(d, ",")
+		if opt != "" && opt != "ro" {
+			return fmt.Errorf("--disk %s: unknown option %q (want PATH or PATH,ro)", d, opt)
+		}
+		cfg.Disks = append(cfg.Disks, vm.Disk{Path: path, ReadOnly: opt == "ro"})
+	}
 	var err error
 	if f.bios == vm.BiosBuiltin {
 		cfg.Bios = vm.BiosBuiltin
@@ -52,6 +60,7 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 	if err != nil {
 		return err
 	}
+	defer m.Close()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := m.Run(ctx)
