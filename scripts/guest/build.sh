@@ -26,7 +26,7 @@ FRAGMENT=$ROOT/scripts/guest/kernel.config
 CROSS=riscv64-linux-gnu-
 JOBS=${GUEST_JOBS:-2}
 # Bump when the kernel recipe below changes in a way that changes the Image.
-RECIPE=1
+RECIPE=2
 
 say() { echo "guest: $*" >&2; }
 die() { echo "guest: error: $*" >&2; exit 1; }
@@ -128,9 +128,13 @@ build_kernel() {
   local obj=$CACHE/kbuild/$KKEY
   mkdir -p "$obj"
   say "configuring kernel (tinyconfig + scripts/guest/kernel.config) in $obj"
+  # tinyconfig, then the fragment merged onto it with allnoconfig semantics
+  # (merge_config.sh -n): symbols the fragment's options newly expose (IPv6,
+  # VT, PS/2 input, …) stay off instead of taking their defaults, as they
+  # would with olddefconfig.
   make -s -C "$src" O="$obj" tinyconfig >/dev/null
-  (cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" "$FRAGMENT" >/dev/null)
-  make -s -C "$src" O="$obj" olddefconfig >/dev/null
+  (cd "$src" && scripts/kconfig/merge_config.sh -n -O "$obj" "$obj/.config" "$FRAGMENT" >"$obj/merge.log" 2>&1) ||
+    { cat "$obj/merge.log" >&2; die "merge_config.sh failed"; }
   check_config "$obj/.config"
   say "building kernel (this takes ~6-10 minutes on 2 cores; make -j$JOBS Image)"
   local t0=$SECONDS
