@@ -184,7 +184,7 @@ const (
 
 // PrepareHart does what M-mode firmware does before entering a supervisor
 // kernel: PMP entry 15 allows S and U everything, every exception but ECALL
-// from S is delegated, mideleg = SSIP|STIP|SEIP, mcounteren = CY|TM|IR,
+// from S is delegated, mideleg = SSIP|STIP|SEIP, mcounteren = scounteren = CY|TM|IR,
 // menvcfg.STCE (Sstc) is set with stimecmp at its maximum, satp = 0, mie =
 // 0, no pending software interrupts, and the hart is in S-mode. A started
 // hart is then left for the board to set PC, a0 (hart ID) and a1 (device
@@ -218,6 +218,9 @@ func (s *SBI) reset(h *riscv.Hart) {
 	h.SetCSR(riscv.CSRMideleg, softPending)
 	h.SetCSR(riscv.CSRMie, 0)
 	h.SetCSR(riscv.CSRMcounteren, 7)
+	// As OpenSBI does: user mode may read cycle, time and instret (the
+	// vDSO's clock_gettime reads time directly).
+	h.SetCSR(riscv.CSRScounteren, 7)
 	h.SetCSR(riscv.CSRMenvcfg, menvcfgSTCE)
 	h.SetCSR(riscv.CSRStimecmp, ^uint64(0))
 	h.SetCSR(riscv.CSRSatp, 0)
