@@ -29,7 +29,7 @@ type vmRunFlags struct {
 	bios, kernel, loadAddr, mem, traceOut string
 	cpuProfile, initrd, appendArgs        string
 	disks                                 []string
-	rng                                   bool
+	rng, appendSet                        bool
 	smp                                   int
 	trace, stats                          bool
 	maxInsns                              uint64
@@ -42,6 +42,9 @@ func newVMRunCmd() *cobra.Command {
 		Short: "Boot a RISC-V machine",
 		Long: `Boot a RISC-V RV64GC machine on a QEMU-virt-compatible board.
 
+With no --kernel, strata boots its own Linux guest (built by make guest, or
+on first use) to a shell on the terminal.
+
 --bios builtin (the default) boots --kernel (a RISC-V Linux Image or any
 S-mode payload) directly in S-mode; strata answers its SBI calls itself
 (paravirtualization). --bios PATH runs unmodified M-mode firmware such as
@@ -53,7 +56,10 @@ in M-mode at its entry point on hart 0 (all harts with --smp, a0 = hart id).
 Programs exit through the SiFive test finisher at 0x100000 or, if the ELF
 defines tohost, through Spike's HTIF; the exit status is the guest's.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runVM(cmd.Context(), f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.appendSet = cmd.Flags().Changed("append")
+			return runVM(cmd.Context(), f)
+		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.bios, "bios", "builtin", "firmware: builtin (strata's SBI), none (bare metal) or a firmware file")

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"strata/guest"
 	"strata/vm"
 )
 
@@ -35,7 +36,23 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 		}
 	}
 	if f.kernel == "" {
-		return errors.New("--kernel is required (a RISC-V Linux Image or an S-mode payload)")
+		// No kernel: boot strata's own Linux guest, building it the first
+		// time.
+		p, err := guest.Locate()
+		if errors.Is(err, guest.ErrNotBuilt) {
+			fmt.Fprintln(os.Stderr, "strata: building the Linux guest (first run only; about 10 minutes on 2 cores)...")
+			p, err = guest.Build(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		f.kernel = p.Kernel
+		if f.initrd == "" {
+			f.initrd = p.Initramfs
+		}
+		if !f.appendSet {
+			cfg.Append = guest.Cmdline
+		}
 	}
 	if cfg.Kernel, err = os.ReadFile(f.kernel); err != nil {
 		return err
