@@ -5,7 +5,7 @@ BIN := bin/strata
 OUT := out
 RVCC := riscv64-unknown-elf-gcc -march=rv64gc -mabi=lp64d -mcmodel=medany -nostdlib -nostartfiles -static
 
-.PHONY: all setup build run test test-short bench bench-cpu fuzz lint clean
+.PHONY: all setup build run demo test test-short bench bench-cpu fuzz lint clean
 
 all: build
 
@@ -19,8 +19,13 @@ $(OUT)/hello.elf: examples/hello/hello.S
 	@mkdir -p $(OUT)
 	$(RVCC) -Ttext=0x80000000 -o $@ $<
 
-# The main job: set up, build, and run a bare-metal program on strata.
-run: setup build $(OUT)/hello.elf
+# The main job: set up, build, and boot Linux on strata to a shell on this
+# terminal (the guest kernel is built on first use; Ctrl-A x quits).
+run: setup build
+	./$(BIN) vm run
+
+# A bare-metal RISC-V program on strata (seconds, no guest build).
+demo: setup build $(OUT)/hello.elf
 	./$(BIN) vm run --bios none --kernel $(OUT)/hello.elf
 
 # The whole test suite (unit, differential against QEMU, ISA suite).
