@@ -14,15 +14,16 @@ import (
 )
 
 // buildRaw assembles testdata/NAME.S into a raw binary linked at addr.
-func buildRaw(t *testing.T, name string, addr string) []byte {
+func buildRaw(t *testing.T, name string, addr string, defs ...string) []byte {
 	t.Helper()
 	elf := filepath.Join(t.TempDir(), name+".elf")
 	cc, err := exec.LookPath("riscv64-unknown-elf-gcc")
 	if err != nil {
 		t.Fatal("riscv64-unknown-elf-gcc not found: install the Debian package gcc-riscv64-unknown-elf (make setup does)")
 	}
-	if b, err := exec.Command(cc, "-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-nostartfiles", "-static",
-		"-Ttext="+addr, "-o", elf, filepath.Join("testdata", name+".S")).CombinedOutput(); err != nil {
+	args := append([]string{"-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-nostartfiles", "-static",
+		"-Ttext=" + addr, "-o", elf, filepath.Join("testdata", name+".S")}, defs...)
+	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
 		t.Fatalf("assembling %s: %v\n%s", name, err, b)
 	}
 	bin := elf + ".bin"
@@ -178,6 +179,37 @@ func TestUBootPrompt(t *testing.T) {
 				chatStep{"GNU ld", ""})
 			if !strings.Contains(out, "U-Boot 20") || !strings.Contains(out, "Model: riscv-virtio,qemu") {
 				t.Fatalf("console:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestHostileVirtioGuest hands virtio-blk bad descriptor chains from a
+// guest: the device must mark itself broken, the host must survive, and the
+// disk must be untouched.
+func TestHostileVirtioGuest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cas  string
+	}{
+		{"outside-ram", "1"},
+		{"loop", "2"},
+		{"overflow", "3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			payload := buildRaw(t, "virtio_hostile", "0x80200000", "-DCASE="+tc.cas)
+			disk := filepath.Join(t.TempDir(), "disk.img")
+			content := bytes.Repeat([]byte("strata"), 1<<14)
+			if err := os.WriteFile(disk, content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, res := runVirt(t, VirtConfig{Bios: BiosBuiltin, Kernel: payload, MemSize: 64 << 20,
+				Disks: []Disk{{Path: disk}}})
+			if out != "broken\n" || res.ExitCode != 0 {
+				t.Fatalf("console %q exit %d", out, res.ExitCode)
+			}
+			if got, _ := os.ReadFile(disk); !bytes.Equal(got, content) {
+				t.Fatal("the disk image changed")
 			}
 		})
 	}
