@@ -143,6 +143,7 @@ func hostileDevices() []func() Device {
 		func() Device { return NewRNG() },
 		func() Device { return NewBlk(&memDisk{b: make([]byte, 64<<10)}, false, "h") },
 		func() Device { return NewConsole(&bytes.Buffer{}) },
+		func() Device { return NewNet(&loopNet{}, testMAC) },
 	}
 }
 
@@ -168,6 +169,8 @@ func typeName(id uint32) string {
 		return "rng"
 	case IDConsole:
 		return "console"
+	case IDNet:
+		return "net"
 	}
 	return "?"
 }
@@ -259,6 +262,10 @@ func work(t *testing.T, d *driver, dev Device, q *drvQueue) {
 		b := d.alloc(4, 1)
 		d.fill(b, []byte("ok\n"))
 		d.one(q, false, buf{b, 3, false})
+	case IDNet:
+		h := d.alloc(NetHeaderSize+4, 8)
+		d.fill(h+NetHeaderSize, []byte("ping"))
+		d.one(q, false, buf{h, NetHeaderSize + 4, false})
 	}
 	if d.m.Broken() {
 		t.Fatalf("broken after reset: %v", d.m.Err())

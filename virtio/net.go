@@ -1,0 +1,242 @@
+package virtio
+
+import (
+	"encoding/binary"
+	"sync"
+)
+
+// Network device feature bits (VIRTIO 1.2 section 5.1.3).
+const (
+	NetFMAC    = 1 << 5  // VIRTIO_NET_F_MAC: the config space holds the MAC
+	NetFStatus = 1 << 16 // VIRTIO_NET_F_STATUS: the config space holds the link status
+)
+
+const (
+	// NetHeaderSize is struct virtio_net_hdr of the modern interface:
+	// flags, gso_type, hdr_len, gso_size, csum_start, csum_offset and
+	// num_buffers (VIRTIO_F_VERSION_1 makes num_buffers always present).
+	NetHeaderSize = 12
+
+	// NetMaxFrame is the largest Ethernet frame (without the virtio
+	// header) the device passes in either direction; no GSO is offered,
+	// so real frames are at most 1514 bytes plus a VLAN tag.
+	NetMaxFrame = 65535
+
+	// NetMaxPending bounds the received frames held while the guest has
+	// no receive buffers posted; the oldest are dropped beyond it.
+	NetMaxPending = 512
+
+	netStatusLinkUp = 1
+)
+
+// NetBackend is the host side of a virtio-net device: where the guest's
+// frames go and where the guest's incoming frames come from.
+type NetBackend interface {
+	// Send transmits one Ethernet frame from the guest. frame is only
+	// valid during the call (the implementation copies what it keeps).
+	// It may call the receiver synchronously.
+	Send(frame []byte) error
+	// SetReceiver installs the function the backend calls, from any
+	// goroutine, with every frame for the guest; the frame is only valid
+	// during the call. Called once, before any Send.
+	SetReceiver(func(frame []byte))
+	// Close stops the backend; the receiver is not called afterwards.
+	Close() error
+}
+
+// Net is a virtio network device (type 1): queue 0 receives
+// (backend → guest), queue 1 transmits (guest → backend). It offers
+// VIRTIO_NET_F_MAC and VIRTIO_NET_F_STATUS (the link is always up), no
+// checksum offload, no GSO and no mergeable receive buffers, so every
+// frame travels as one 12-byte virtio_net_hdr plus the frame in one chain.
+//
+// Received frames are queued (up to NetMaxPending, oldest dropped) and
+// copied into receive buffers as the guest posts them. A receive chain too
+// small for a frame is returned with length 0 and the frame is dropped
+// (Linux counts it as a length error). Transmitted frames are copied out of
+// guest memory before the backend sees them, and Send runs without the
+// device lock held, so a backend may answer synchronously.
+type Net struct {
+	mu        sync.Mutex
+	mac       [6]byte
+	pending   [][]byte // frames not yet delivered, oldest first
+	rx, tx    *Queue
+	interrupt func()
+	dropped   uint64
+
+	sendMu  sync.Mutex // orders transmissions across Notify calls; taken before mu
+	backend NetBackend
+	txBuf   []byte   // arena of copied frames, reused (under sendMu)
+	txOffs  []int    // frame boundaries in txBuf
+	scratch [][]byte // frames of one batch
+}
+
+// NewNet returns a network device with the given MAC address whose frames
+// go to and come from b. It installs its receiver on b.
+func NewNet(b NetBackend, mac [6]byte) *Net {
+	n := &Net{backend: b, mac: mac}
+	b.SetReceiver(n.Receive)
+	return n
+}
+
+// Type implements Device.
+func (*Net) Type() uint32 { return IDNet }
+
+// Features implements Device.
+func (*Net) Features() uint64 { return NetFMAC | NetFStatus }
+
+// NumQueues implements Device: one receive and one transmit queue.
+func (*Net) NumQueues() int { return 2 }
+
+// ReadConfig implements Device: struct virtio_net_config's mac and status.
+func (n *Net) ReadConfig(off uint64, size int) (uint64, bool) {
+	var cfg [8]byte
+	copy(cfg[:6], n.mac[:])
+	binary.LittleEndian.PutUint16(cfg[6:], netStatusLinkUp)
+	return readConfig(cfg[:], off, size)
+}
+
+// WriteConfig implements Device. The MAC is only writable by the driver
+// with legacy interfaces; writes are ignored.
+func (*Net) WriteConfig(off uint64, size int, val uint64) bool { return true }
+
+// Activate implements Device; frames queued so far are delivered as soon
+// as the guest posts receive buffers.
+func (n *Net) Activate(qs []*Queue, mem Memory, interrupt func()) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.rx, n.tx, n.interrupt = qs[0], qs[1], interrupt
+	n.fill()
+	return nil
+}
+
+// Reset implements Device. Frames not yet delivered are kept.
+func (n *Net) Reset() {
+	n.mu.Lock()
+	n.rx, n.tx, n.interrupt = nil, nil, nil
+	n.mu.Unlock()
+}
+
+// Dropped returns how many received frames were dropped (queue overflow,
+// oversized frames, receive buffers too small).
+func (n *Net) Dropped() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.dropped
+}
+
+// Receive queues a frame for the guest and delivers what fits into the
+// posted receive buffers. It is the backend's receiver; safe to call from
+// any goroutine. frame is copied.
+func (n *Net) Receive(frame []byte) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(frame) == 0 || len(frame) > NetMaxFrame {
+		n.dropped++
+		return
+	}
+	if len(n.pending) >= NetMaxPending {
+		n.pending[0] = nil
+		n.pending = n.pending[1:]
+		n.dropped++
+	}
+	n.pending = append(n.pending, append([]byte(nil), frame...))
+	n.fill()
+}
+
+// Notify implements Device.
+func (n *Net) Notify(q int) {
+	switch q {
+	case 0:
+		n.mu.Lock()
+		n.fill()
+		n.mu.Unlock()
+	case 1:
+		n.transmit()
+	}
+}
+
+// fill moves pending frames into receive buffers. Called with mu held.
+func (n *Net) fill() {
+	if n.rx == nil || len(n.pending) == 0 {
+		return
+	}
+	pushed := false
+	var hdr [NetHeaderSize]byte
+	binary.LittleEndian.PutUint16(hdr[10:], 1) // num_buffers
+	for len(n.pending) > 0 {
+		c, ok, err := n.rx.Pop()
+		if err != nil || !ok {
+			break
+		}
+		f := n.pending[0]
+		n.pending[0] = nil
+		n.pending = n.pending[1:]
+		written := 0
+		if c.WritableLen() >= NetHeaderSize+len(f) {
+			c.WriteAt(hdr[:], 0)
+			c.WriteAt(f, NetHeaderSize)
+			written = NetHeaderSize + len(f)
+		} else {
+			n.dropped++
+		}
+		if n.rx.PushChain(&c, uint32(written)) != nil {
+			return
+		}
+		pushed = true
+	}
+	if len(n.pending) == 0 {
+		n.pending = nil // let the old array go
+	}
+	if pushed && n.rx.NeedInterrupt() {
+		n.interrupt()
+	}
+}
+
+// transmit takes every available transmit chain, copies the frames out of
+// guest memory, completes the chains and then hands the frames to the
+// backend without holding mu.
+func (n *Net) transmit() {
+	n.sendMu.Lock()
+	defer n.sendMu.Unlock()
+	n.mu.Lock()
+	q := n.tx
+	if q == nil {
+		n.mu.Unlock()
+		return
+	}
+	n.txBuf, n.txOffs = n.txBuf[:0], n.txOffs[:0]
+	for {
+		c, ok, err := q.Pop()
+		if err != nil || !ok {
+			break
+		}
+		// The header carries nothing we act on: no checksum offload or
+		// GSO was offered, so flags and gso_type must be 0.
+		if l := c.ReadableLen() - NetHeaderSize; l > 0 && l <= NetMaxFrame {
+			start := len(n.txBuf)
+			n.txBuf = append(n.txBuf, make([]byte, l)...)
+			c.ReadAt(n.txBuf[start:], NetHeaderSize)
+			n.txOffs = append(n.txOffs, len(n.txBuf))
+		}
+		if q.PushChain(&c, 0) != nil {
+			break
+		}
+	}
+	if q.NeedInterrupt() {
+		n.interrupt()
+	}
+	n.mu.Unlock()
+	n.scratch = n.scratch[:0]
+	start := 0
+	for _, end := range n.txOffs {
+		n.scratch = append(n.scratch, n.txBuf[start:end:end])
+		start = end
+	}
+	for _, f := range n.scratch {
+		n.backend.Send(f) // a lost frame is the network's business
+	}
+	if cap(n.txBuf) > 1<<20 {
+		n.txBuf = nil // do not pin a large arena after a burst
+	}
+}
