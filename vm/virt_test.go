@@ -13,8 +13,17 @@ import (
 	"time"
 )
 
+// buildRawB is buildRaw for benchmarks.
+func buildRawB(b *testing.B, name, addr string) []byte {
+	return buildRawTB(b, name, addr)
+}
+
 // buildRaw assembles testdata/NAME.S into a raw binary linked at addr.
 func buildRaw(t *testing.T, name string, addr string, defs ...string) []byte {
+	return buildRawTB(t, name, addr, defs...)
+}
+
+func buildRawTB(t testing.TB, name string, addr string, defs ...string) []byte {
 	t.Helper()
 	elf := filepath.Join(t.TempDir(), name+".elf")
 	cc, err := exec.LookPath("riscv64-unknown-elf-gcc")
