@@ -26,6 +26,18 @@ var ErrBadELF = errors.New("bad ELF")
 // malformed file or one that does not fit in RAM is refused with an error
 // wrapping ErrBadELF; memory is only written once the whole file checks out.
 func LoadELF(bus *riscv.Bus, data []byte) (img *Image, err error) {
+	return loadELF(bus, data, false, 0)
+}
+
+// LoadELFAt loads an ELF like LoadELF but moves the whole image so that its
+// lowest segment starts at base (the entry point moves with it). Kernels
+// linked at virtual addresses (a Linux vmlinux, at 0xffffffff80000000) load
+// this way, at the address their Image would use.
+func LoadELFAt(bus *riscv.Bus, data []byte, base uint64) (*Image, error) {
+	return loadELF(bus, data, true, base)
+}
+
+func loadELF(bus *riscv.Bus, data []byte, relocate bool, base uint64) (img *Image, err error) {
 	defer func() {
 		// debug/elf is robust, but a loader must never take the host down.
 		if r := recover(); r != nil {
@@ -49,6 +61,17 @@ func LoadELF(bus *riscv.Bus, data []byte) (img *Image, err error) {
 	}
 	var segs []seg
 	img = &Image{Entry: f.Entry, Low: ^uint64(0)}
+	var delta uint64 // added to every address when relocating
+	if relocate {
+		low := ^uint64(0)
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && p.Memsz != 0 {
+				low = min(low, p.Paddr)
+			}
+		}
+		delta = base - low
+		img.Entry += delta
+	}
 	for _, p := range f.Progs {
 		if p.Type != elf.PT_LOAD || p.Memsz == 0 {
 			continue
@@ -59,10 +82,10 @@ func LoadELF(bus *riscv.Bus, data []byte) (img *Image, err error) {
 		if p.Off > uint64(len(data)) || p.Filesz > uint64(len(data))-p.Off {
 			return nil, fmt.Errorf("%w: segment at %#x extends past the end of the file", ErrBadELF, p.Paddr)
 		}
-		if p.Paddr+p.Memsz < p.Paddr {
+		if p.Paddr+delta+p.Memsz < p.Paddr+delta {
 			return nil, fmt.Errorf("%w: segment at %#x wraps around the address space", ErrBadELF, p.Paddr)
 		}
-		addr, file, memsz := p.Paddr, data[p.Off:p.Off+p.Filesz], p.Memsz
+		addr, file, memsz := p.Paddr+delta, data[p.Off:p.Off+p.Filesz], p.Memsz
 		if _, ok := bus.Slice(addr, memsz); !ok {
 			// Linkers often put the ELF headers in the first segment, in the
 			// page below the text: drop a head that lies below RAM as long

@@ -134,3 +134,22 @@ func FuzzLoadELF(f *testing.F) {
 		}
 	})
 }
+
+// A kernel linked at its virtual address (like vmlinux) is moved to the
+// load address with its entry point.
+func TestLoadELFAtRelocates(t *testing.T) {
+	const vaddr = 0xffffffff80000000
+	data := elfHeader(vaddr, 120, 16, 64)
+	copy(data[120:], bytes.Repeat([]byte{0x5a}, 16))
+	b := newTestBus(t)
+	img, err := LoadELFAt(b, data, AddrRAM+0x1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Entry != AddrRAM+0x1000 || img.Low != AddrRAM+0x1000 || img.High != AddrRAM+0x1000+64 {
+		t.Fatalf("entry %#x range [%#x, %#x)", img.Entry, img.Low, img.High)
+	}
+	if v, _ := b.Read(AddrRAM+0x1000, 8); v != 0x5a5a5a5a5a5a5a5a {
+		t.Fatalf("loaded %#x", v)
+	}
+}

@@ -205,11 +205,21 @@ func (m *Virt) load() error {
 		kernelEnd = kernelAddr + k.Size
 	}
 	m.DTBAddr = (ramEnd - 2<<20) &^ (2<<20 - 1)
+	kernelEntry := kernelAddr
+	if IsELF(cfg.Kernel) {
+		img, err := LoadELFAt(m.Bus, cfg.Kernel, kernelAddr)
+		if err != nil {
+			return fmt.Errorf("kernel: %w", err)
+		}
+		kernelEntry, kernelEnd = img.Entry, img.High
+	}
 	if kernelEnd > m.DTBAddr {
 		return fmt.Errorf("%w: kernel of %d bytes does not fit in %d MiB of RAM", ErrBadKernel, kernelEnd-kernelAddr, cfg.MemSize>>20)
 	}
-	if err := m.Bus.LoadBytes(kernelAddr, cfg.Kernel); err != nil {
-		return err
+	if !IsELF(cfg.Kernel) {
+		if err := m.Bus.LoadBytes(kernelAddr, cfg.Kernel); err != nil {
+			return err
+		}
 	}
 	var initrdStart, initrdEnd uint64
 	if len(cfg.Initrd) > 0 {
@@ -241,7 +251,7 @@ func (m *Virt) load() error {
 		m.SBI = sbi.New(m.Bus, m.Harts, sbiPlatform{m})
 		for i, h := range m.Harts {
 			m.SBI.PrepareHart(h, i == 0)
-			h.PC = kernelAddr
+			h.PC = kernelEntry
 			h.X[10] = uint64(i)
 			h.X[11] = m.DTBAddr
 		}
