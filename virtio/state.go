@@ -1,0 +1,173 @@
+package virtio
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Snapshots. A transport's state is its registers, each queue's
+// configuration and ring positions, and the device model's own state (for
+// devices implementing Stateful). Rings, descriptors and buffers live in
+// guest RAM, which the machine saves separately.
+//
+// In-flight requests: a device model may hold chains it has popped but not
+// yet pushed only inside Notify (or Input). strata's devices are
+// synchronous — blk, rng and console complete every chain before Notify
+// returns — so between run slices, when a machine saves its state, no
+// chain is in flight and lastAvail/usedIdx describe the queue completely.
+// An asynchronous device added later must drain (or record) its in-flight
+// chains in SaveDeviceState.
+
+// ErrState reports a saved transport state that does not fit the transport
+// it is loaded into (another device type, feature set or queue count), or
+// whose queues no longer validate.
+var ErrState = errors.New("virtio: incompatible transport state")
+
+// QueueState is one virtqueue's driver configuration and ring positions.
+type QueueState struct {
+	Num                           uint16
+	Ready                         bool
+	DescAddr, AvailAddr, UsedAddr uint64
+	LastAvail, UsedIdx, Signalled uint16
+}
+
+// MMIOState is a virtio-mmio transport's state.
+type MMIOState struct {
+	DeviceID    uint32 // 0 for an empty slot
+	Offered     uint64
+	DevFeatSel  uint32
+	DrvFeatSel  uint32
+	DrvFeatures uint64
+	Status      uint32
+	QueueSel    uint32
+	Active      bool
+	ConfigGen   uint32
+	Broken      bool
+	BrokenErr   string // why the device broke (diagnostics only)
+	ISR         uint32
+	Queues      []QueueState
+	Device      []byte // the device model's state (Stateful), or nil
+}
+
+// Stateful is implemented by device models with state beyond their queues
+// (the console's undelivered input).
+type Stateful interface {
+	// SaveDeviceState returns the device's state. It is called between
+	// run slices, with no request in flight.
+	SaveDeviceState() ([]byte, error)
+	// LoadDeviceState restores it, before the transport re-activates the
+	// device.
+	LoadDeviceState([]byte) error
+}
+
+// SaveState returns the transport's state. Call it only while no hart is
+// running (no register access or Notify in progress).
+func (m *MMIO) SaveState() (MMIOState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := MMIOState{
+		Offered: m.offered, DevFeatSel: m.devFeatSel, DrvFeatSel: m.drvFeatSel,
+		DrvFeatures: m.drvFeatures, Status: m.status, QueueSel: m.queueSel,
+		Active: m.active, ConfigGen: m.configGen, Broken: m.broken.Load(), ISR: m.isr.Load(),
+	}
+	if m.dev == nil {
+		return s, nil
+	}
+	s.DeviceID = m.dev.Type()
+	if err := m.Err(); err != nil {
+		s.BrokenErr = err.Error()
+	}
+	for _, q := range m.queues {
+		s.Queues = append(s.Queues, QueueState{
+			Num: q.num, Ready: q.ready, DescAddr: q.descAddr, AvailAddr: q.availAddr, UsedAddr: q.usedAdr,
+			LastAvail: q.lastAvail, UsedIdx: q.usedIdx, Signalled: q.signalled,
+		})
+	}
+	if sd, ok := m.dev.(Stateful); ok {
+		b, err := sd.SaveDeviceState()
+		if err != nil {
+			return MMIOState{}, fmt.Errorf("virtio: device %d: %w", s.DeviceID, err)
+		}
+		s.Device = b
+	}
+	return s, nil
+}
+
+// LoadState restores s into a freshly created transport for the same kind
+// of device, after guest RAM has been restored: ready queues are mapped
+// and validated again, and an active device is re-activated (the console
+// then delivers pending input into posted buffers). The interrupt line is
+// driven from the restored interrupt status.
+func (m *MMIO) LoadState(s MMIOState) error {
+	var id uint32
+	if m.dev != nil {
+		id = m.dev.Type()
+	}
+	switch {
+	case s.DeviceID != id:
+		return fmt.Errorf("%w: device type %d, saved %d", ErrState, id, s.DeviceID)
+	case s.Offered != m.offered:
+		return fmt.Errorf("%w: device %d offers features %#x, saved %#x (a disk changed read-only mode?)", ErrState, id, m.offered, s.Offered)
+	case len(s.Queues) != len(m.queues):
+		return fmt.Errorf("%w: device %d has %d queues, saved %d", ErrState, id, len(m.queues), len(s.Queues))
+	}
+	if m.dev == nil {
+		return nil
+	}
+	m.mu.Lock()
+	m.devFeatSel, m.drvFeatSel, m.drvFeatures = s.DevFeatSel, s.DrvFeatSel, s.DrvFeatures
+	m.status, m.queueSel, m.configGen = s.Status, s.QueueSel, s.ConfigGen
+	for i, qs := range s.Queues {
+		q := m.queues[i]
+		q.reset()
+		q.num, q.descAddr, q.availAddr, q.usedAdr = qs.Num, qs.DescAddr, qs.AvailAddr, qs.UsedAddr
+		if !qs.Ready {
+			continue
+		}
+		if err := q.enable(m.mem, m.drvFeatures); err != nil {
+			m.mu.Unlock()
+			return fmt.Errorf("%w: queue %d: %v", ErrState, i, err)
+		}
+		q.lastAvail, q.usedIdx, q.signalled = qs.LastAvail, qs.UsedIdx, qs.Signalled
+	}
+	var err error
+	if sd, ok := m.dev.(Stateful); ok && s.Device != nil {
+		err = sd.LoadDeviceState(s.Device)
+	}
+	m.broken.Store(s.Broken)
+	if s.Broken {
+		e := errors.New(s.BrokenErr)
+		m.err.Store(&e)
+	}
+	m.isr.Store(s.ISR)
+	m.active = false
+	if err == nil && s.Active {
+		if err = m.dev.Activate(m.queues, m.mem, m.interrupt); err == nil {
+			m.active = true
+		}
+	}
+	m.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("virtio: device %d: %w", id, err)
+	}
+	m.lineMu.Lock()
+	m.line = s.ISR == 0 // force updateLine to drive the line
+	m.lineMu.Unlock()
+	m.updateLine()
+	return nil
+}
+
+// SaveDeviceState implements Stateful: the input not yet delivered.
+func (c *Console) SaveDeviceState() ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte{}, c.pending...), nil
+}
+
+// LoadDeviceState implements Stateful.
+func (c *Console) LoadDeviceState(b []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = append([]byte(nil), b...)
+	return nil
+}
