@@ -126,6 +126,8 @@ build_kernel() {
     rm -rf "$src"; mv "$tmp/linux-source-6.1" "$src"; rm -rf "$tmp"
   fi
   local obj=$CACHE/kbuild/$KKEY
+  # Object trees of other configurations are leftovers of failed builds.
+  find "$CACHE/kbuild" -mindepth 1 -maxdepth 1 ! -name "$KKEY" -exec rm -rf {} + 2>/dev/null || true
   mkdir -p "$obj"
   say "configuring kernel (tinyconfig + scripts/guest/kernel.config) in $obj"
   # tinyconfig, then the fragment merged onto it with allnoconfig semantics
