@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"strata/dev"
+	"strata/netback"
 	"strata/riscv"
 	"strata/sbi"
 	"strata/virtio"
@@ -52,6 +53,9 @@ type VirtConfig struct {
 	Input    io.Reader // console input (UART and SBI console); nil for none
 	Disks    []Disk    // virtio-blk disks, in slot order
 	RNG      bool      // a virtio-rng device fed from the host's entropy
+	// Nets are virtio-net devices (after the disks and the rng), with
+	// MACs 52:54:00:12:34:56, :57, ...
+	Nets     []netback.Spec
 	MaxInsns uint64
 	Trace    io.Writer
 	Logger   *slog.Logger
@@ -297,6 +301,15 @@ func (m *Virt) addVirtio() error {
 	}
 	if m.cfg.RNG {
 		devs = append(devs, virtio.NewRNG())
+	}
+	for i, n := range m.cfg.Nets {
+		nb, err := netback.Open(n)
+		if err != nil {
+			m.Close()
+			return fmt.Errorf("net %d: %w", i, err)
+		}
+		m.closers = append(m.closers, nb)
+		devs = append(devs, virtio.NewNet(nb, [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, byte(0x56 + i)}))
 	}
 	if len(devs) > virtioSlots {
 		m.Close()
