@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"strata/guest"
+	"strata/netback"
 	"strata/vm"
 )
 
@@ -25,6 +26,13 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 			return fmt.Errorf("--disk %s: unknown option %q (want PATH or PATH,ro)", d, opt)
 		}
 		cfg.Disks = append(cfg.Disks, vm.Disk{Path: path, ReadOnly: opt == "ro"})
+	}
+	for _, n := range f.nets {
+		spec, err := netback.ParseNetSpec(n)
+		if err != nil {
+			return fmt.Errorf("--net: %w", err)
+		}
+		cfg.Nets = append(cfg.Nets, spec)
 	}
 	var err error
 	if f.bios == vm.BiosBuiltin {
