@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"strata/dev"
@@ -59,6 +60,11 @@ type VirtConfig struct {
 	MaxInsns uint64
 	Trace    io.Writer
 	Logger   *slog.Logger
+	// SnapshotPath is where Run writes the snapshot RequestSnapshot asks
+	// for (see snapshot.go).
+	SnapshotPath string
+
+	restoring bool // built by RestoreVirt: no payloads are loaded
 }
 
 // Disk is a raw disk image attached as a virtio-blk device.
@@ -85,6 +91,9 @@ type Virt struct {
 	DTBAddr uint64
 
 	closers []io.Closer
+	virtio  []*virtio.MMIO // the transports, in slot order
+
+	snapReq atomic.Bool // RequestSnapshot was called
 
 	mu      sync.Mutex
 	done    bool
@@ -122,7 +131,7 @@ func NewVirt(cfg VirtConfig) (*Virt, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if len(cfg.Kernel) == 0 {
+	if len(cfg.Kernel) == 0 && !cfg.restoring {
 		return nil, errors.New("no kernel")
 	}
 	m := &Virt{cfg: cfg, Bus: riscv.NewBus(), wake: make(chan struct{}, 1)}
@@ -173,7 +182,9 @@ func NewVirt(cfg VirtConfig) (*Virt, error) {
 	if err := m.addVirtio(); err != nil {
 		return nil, err
 	}
-	if err := m.load(); err != nil {
+	if cfg.restoring {
+		// RestoreVirt loads RAM and every device's state itself.
+	} else if err := m.load(); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -322,6 +333,7 @@ func (m *Virt) addVirtio() error {
 		}
 		irq := 1 + i
 		mmio := virtio.NewMMIO(d, m.Bus, func(level bool) { m.PLIC.SetLevel(irq, level) })
+		m.virtio = append(m.virtio, mmio)
 		if err := m.Bus.AddDevice(AddrVirtio+uint64(i)*virtio.MMIOSize, virtio.MMIOSize, mmio); err != nil {
 			m.Close()
 			return err
@@ -448,6 +460,9 @@ func (m *Virt) Run(ctx context.Context) (Result, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return m.finalResult(), err
+		}
+		if m.snapReq.Swap(false) {
+			return m.finalResult(), m.snapshotToFile()
 		}
 		allWaiting := true
 		for i, h := range m.Harts {

@@ -20,6 +20,7 @@ import (
 func newVMCmd() *cobra.Command {
 	c := &cobra.Command{Use: "vm", Short: "Run RISC-V virtual machines"}
 	c.AddCommand(newVMRunCmd())
+	c.AddCommand(newVMRestoreCmd())
 	c.AddCommand(newVMUserCmd())
 	c.AddCommand(newVMDumpDTBCmd())
 	return c
@@ -34,6 +35,7 @@ type vmRunFlags struct {
 	smp                                   int
 	trace, stats                          bool
 	maxInsns                              uint64
+	snap                                  snapshotFlags
 }
 
 func newVMRunCmd() *cobra.Command {
@@ -62,6 +64,7 @@ defines tohost, through Spike's HTIF; the exit status is the guest's.`,
 			return runVM(cmd.Context(), f)
 		},
 	}
+	f.snap.register(c)
 	fl := c.Flags()
 	fl.StringVar(&f.bios, "bios", "builtin", "firmware: builtin (strata's SBI), none (bare metal) or a firmware file")
 	fl.StringVar(&f.kernel, "kernel", "", "kernel: a RISC-V Linux Image or S-mode payload; with --bios none an ELF or raw binary")

@@ -81,11 +81,15 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 	}
 	defer restore()
 	cfg.Input = in
+	if cfg.SnapshotPath, _, err = f.snap.path(); err != nil {
+		return err
+	}
 	m, err := vm.NewVirt(cfg)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	defer f.snap.arm(m)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := m.Run(ctx)
@@ -94,6 +98,8 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 		printStats(res)
 	}
 	switch {
+	case errors.Is(err, vm.ErrSnapshotted):
+		return snapshotted(cfg.SnapshotPath)
 	case errors.Is(err, vm.ErrInsnLimit):
 		fmt.Fprintf(os.Stderr, "strata: %v (%d)\n", err, f.maxInsns)
 		return exitError{vm.ExitInsnLimit}

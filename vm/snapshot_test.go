@@ -1,0 +1,257 @@
+package vm
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"strata/guest"
+)
+
+// syncBuffer is a console that tests may read while the machine writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSnapshotBareMetal stops a counting S-mode program half way (at an
+// instruction limit), snapshots it, restores it into a new machine and
+// checks that the two halves of the console output add up to an
+// uninterrupted run's, checksum included.
+func TestSnapshotBareMetal(t *testing.T) {
+	payload := buildRaw(t, "snap_count", "0x80200000")
+	cfg := VirtConfig{Bios: BiosBuiltin, Kernel: payload, Harts: 2, MemSize: 64 << 20}
+	want, ref := runVirt(t, cfg)
+	if ref.ExitCode != 0 || !strings.Contains(want, "tick 9\nsum ") {
+		t.Fatalf("reference run: exit %d, console %q", ref.ExitCode, want)
+	}
+
+	var first bytes.Buffer
+	cfg.Console = &first
+	cfg.MaxInsns = ref.Instret / 2
+	m, err := NewVirt(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Run(context.Background()); !errors.Is(err, ErrInsnLimit) {
+		t.Fatalf("first half: %v", err)
+	}
+	var snap bytes.Buffer
+	if err := m.Snapshot(&snap); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("snapshot of 64 MiB: %d bytes; first half printed %q", snap.Len(), first.String())
+
+	var second bytes.Buffer
+	r, err := RestoreVirt(&snap, VirtConfig{Console: &second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := r.Run(ctx)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("restored run: %v, exit %d", err, res.ExitCode)
+	}
+	if got := first.String() + second.String(); got != want {
+		t.Fatalf("console across the snapshot:\n%q\nwant\n%q", got, want)
+	}
+	if res.Instret < ref.Instret/2 {
+		t.Fatalf("instret %d did not continue from the saved count", res.Instret)
+	}
+}
+
+// TestSnapshotRequest snapshots a running machine through RequestSnapshot
+// and SnapshotPath (Run stops at a slice boundary and returns
+// ErrSnapshotted), then restores the file and runs the guest to its end.
+func TestSnapshotRequest(t *testing.T) {
+	payload := buildRaw(t, "snap_count", "0x80200000")
+	path := filepath.Join(t.TempDir(), "vm.snap")
+	out := &syncBuffer{}
+	m, err := NewVirt(VirtConfig{Kernel: payload, MemSize: 32 << 20, Console: out, SnapshotPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for !strings.Contains(out.String(), "tick 3") {
+			time.Sleep(time.Millisecond)
+		}
+		m.RequestSnapshot()
+	}()
+	if _, err := m.Run(context.Background()); !errors.Is(err, ErrSnapshotted) {
+		t.Fatalf("run: %v, console %q", err, out.String())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rest bytes.Buffer
+	r, err := RestoreVirt(f, VirtConfig{Console: &rest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(context.Background())
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("restored run: %v, exit %d", err, res.ExitCode)
+	}
+	all := out.String() + rest.String()
+	for i := 0; i < 10; i++ {
+		if n := strings.Count(all, "tick "+string(rune('0'+i))+"\n"); n != 1 {
+			t.Errorf("tick %d printed %d times in %q", i, n, all)
+		}
+	}
+	if !strings.Contains(rest.String(), "sum ") {
+		t.Fatalf("restored run printed %q", rest.String())
+	}
+}
+
+// TestSnapshotErrors checks the header checks: wrong magic, wrong version,
+// truncation (in the header and in the payload), a checksum mismatch, and
+// a payload that is not a machine.
+func TestSnapshotErrors(t *testing.T) {
+	payload := buildRaw(t, "snap_count", "0x80200000")
+	m, err := NewVirt(VirtConfig{Kernel: payload, MemSize: 16 << 20, MaxInsns: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Run(context.Background())
+	var b bytes.Buffer
+	if err := m.Snapshot(&b); err != nil {
+		t.Fatal(err)
+	}
+	good := b.Bytes()
+	if _, err := RestoreVirt(bytes.NewReader(good), VirtConfig{}); err != nil {
+		t.Fatalf("good snapshot: %v", err)
+	}
+	mod := func(f func(p []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"empty", nil, ErrSnapshotTruncated},
+		{"magic", mod(func(p []byte) []byte { p[0] = 'X'; return p }), ErrSnapshotMagic},
+		{"not a snapshot", []byte("#!/bin/sh\necho hello\n"), ErrSnapshotMagic},
+		{"version", mod(func(p []byte) []byte { binary.LittleEndian.PutUint32(p[10:], 99); return p }), ErrSnapshotVersion},
+		{"short header", good[:20], ErrSnapshotTruncated},
+		{"short payload", good[:len(good)-100], ErrSnapshotTruncated},
+		{"checksum", mod(func(p []byte) []byte { p[len(p)-1] ^= 1; return p }), ErrSnapshotChecksum},
+		{"huge length", mod(func(p []byte) []byte { binary.LittleEndian.PutUint64(p[14:], 1<<62); return p }), ErrSnapshotCorrupt},
+		{"garbage payload", corruptPayload(good), ErrSnapshotCorrupt},
+	} {
+		if _, err := RestoreVirt(bytes.NewReader(tc.data), VirtConfig{}); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		} else {
+			t.Logf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// corruptPayload replaces a snapshot's payload with bytes that are not a
+// DEFLATE stream, with a matching checksum.
+func corruptPayload(good []byte) []byte {
+	p := append([]byte(nil), good[:snapHeaderSize]...)
+	junk := bytes.Repeat([]byte{0xff}, 64)
+	binary.LittleEndian.PutUint64(p[14:], uint64(len(junk)))
+	sum := sha256Sum(junk)
+	copy(p[22:], sum[:])
+	return append(p, junk...)
+}
+
+// strataBinary builds the strata command for tests that need a separate
+// process.
+func strataBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "strata")
+	if b, err := exec.Command("go", "build", "-o", bin, "strata/cmd/strata").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return bin
+}
+
+// TestSnapshotLinux boots Linux with a script that prints a marker,
+// sleeps, then writes and hashes a file; snapshots it during the sleep;
+// and restores the snapshot in a new process (strata vm restore), whose
+// console must show the rest of the script and which must exit 0.
+func TestSnapshotLinux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots Linux and builds strata")
+	}
+	kernel, initrd := linuxGuest(t)
+	bin := strataBinary(t)
+	path := filepath.Join(t.TempDir(), "linux.snap")
+	out := &syncBuffer{}
+	script := guest.ScriptArg("echo snap-before", "sleep 2", "write /snapfile hello", "sha256sum /snapfile", "echo snap-after")
+	m, err := NewVirt(VirtConfig{Kernel: kernel, Initrd: initrd, Append: guest.Cmdline + " " + script,
+		Harts: 2, RNG: true, Console: out, SnapshotPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := func(s string) string { return strings.ReplaceAll(s, "\r", "") }
+	go func() {
+		for !strings.Contains(clean(out.String()), "\nsnap-before\n") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		m.RequestSnapshot()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := m.Run(ctx); !errors.Is(err, ErrSnapshotted) {
+		t.Fatalf("run: %v\nconsole:\n%s", err, out.String())
+	}
+	m.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("snapshot after %v: %d bytes (512 MiB of RAM)", time.Since(start), fi.Size())
+	if strings.Contains(clean(out.String()), "\nsnap-after\n") {
+		t.Fatal("the script finished before the snapshot")
+	}
+
+	cmd := exec.CommandContext(ctx, bin, "vm", "restore", path)
+	var rest, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &rest, &stderr
+	start = time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("strata vm restore: %v\nstderr:\n%s\nconsole:\n%s", err, stderr.String(), rest.String())
+	}
+	got := clean(rest.String())
+	t.Logf("restored run took %v; console:\n%s", time.Since(start), got)
+	for _, want := range []string{
+		"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  /snapfile",
+		"\nsnap-after\n", guest.ScriptDone + ", 0 failed", guest.PowerOff,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("restored console lacks %q", want)
+		}
+	}
+	if strings.Contains(got, guest.Banner) || strings.Contains(got, "\nsnap-before\n") {
+		t.Error("the restored guest booted again instead of continuing")
+	}
+}
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
