@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,3 +256,62 @@ func TestSnapshotLinux(t *testing.T) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// TestSnapshotCLI saves a running machine from the command line — with
+// SIGUSR1 (--snapshot-on-signal) and with a timer (--snapshot-after) — and
+// resumes each file with strata vm restore in another process.
+func TestSnapshotCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds strata")
+	}
+	bin := strataBinary(t)
+	dir := t.TempDir()
+	kernel := filepath.Join(dir, "snap_count.bin")
+	if err := os.WriteFile(kernel, buildRaw(t, "snap_count", "0x80200000"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"signal", "after"} {
+		t.Run(mode, func(t *testing.T) {
+			snap := filepath.Join(dir, mode+".snap")
+			args := []string{"vm", "run", "--kernel", kernel, "--mem", "32M"}
+			if mode == "signal" {
+				args = append(args, "--snapshot-on-signal", snap)
+			} else {
+				args = append(args, "--snapshot-after", "100ms,"+snap)
+			}
+			cmd := exec.Command(bin, args...)
+			out := &syncBuffer{}
+			var stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = out, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if mode == "signal" {
+				deadline := time.Now().Add(30 * time.Second)
+				for !strings.Contains(out.String(), "tick 2\n") && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				cmd.Process.Signal(syscall.SIGUSR1)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("vm run: %v\nstderr: %s", err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "machine saved to "+snap) {
+				t.Fatalf("stderr %q", stderr.String())
+			}
+			restored, err := exec.Command(bin, "vm", "restore", snap).Output()
+			if err != nil {
+				t.Fatalf("vm restore: %v", err)
+			}
+			all := out.String() + string(restored)
+			for i := 0; i < 10; i++ {
+				if n := strings.Count(all, "tick "+string(rune('0'+i))+"\n"); n != 1 {
+					t.Errorf("tick %d printed %d times", i, n)
+				}
+			}
+			if !strings.Contains(string(restored), "sum ") || strings.Contains(out.String(), "sum ") {
+				t.Errorf("before: %q\nrestored: %q", out.String(), restored)
+			}
+		})
+	}
+}

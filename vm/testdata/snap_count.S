@@ -1,5 +1,5 @@
 # An S-mode payload for the snapshot tests: prints "tick N" ten times,
-# mixing a checksum between ticks (busy work) and sleeping 1 ms on the SBI
+# mixing a checksum between ticks (busy work) and sleeping 30 ms on the SBI
 # timer (Sstc stimecmp + wfi), then prints the checksum in hex and powers
 # off through SBI SRST.
 	.globl _start
@@ -28,8 +28,8 @@ loop:
 	add	s2, s2, t1
 	addi	t1, t1, -1
 	bnez	t1, 3b
-	rdtime	t2			# sleep 1 ms (10 MHz timebase)
-	li	t3, 10000
+	rdtime	t2			# sleep 30 ms (10 MHz timebase)
+	li	t3, 300000
 	add	a0, t2, t3
 	li	a7, 0x54494D45		# TIME set_timer
 	li	a6, 0
