@@ -175,14 +175,14 @@ func FuzzMMIO(f *testing.F) {
 	w(regStatus, 15)
 	w(regQueueNotify, 0)
 	w(regInterruptACK, 3)
-	for dev := byte(0); dev < 3; dev++ {
+	for dev := byte(0); dev < 4; dev++ {
 		f.Add(ram, seq, dev)
 	}
 	f.Fuzz(func(t *testing.T, data, ops []byte, which byte) {
 		mem := newFakeMem(ramBase, fuzzRAM)
 		copy(mem.ram, data)
 		var d Device
-		switch which % 3 {
+		switch which % 4 {
 		case 0:
 			d = NewRNG()
 		case 1:
@@ -191,6 +191,8 @@ func FuzzMMIO(f *testing.F) {
 			con := NewConsole(discard{})
 			con.Input([]byte("input"))
 			d = con
+		case 3:
+			d, _ = NewP9("fuzz", &echoP9{})
 		}
 		m := NewMMIO(d, mem, func(bool) {})
 		for len(ops) >= 5 {

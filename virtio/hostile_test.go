@@ -130,6 +130,11 @@ func hostileCases() []hostileCase {
 		{name: "indirect buffer outside RAM", chain: func(d *driver, q *drvQueue) {
 			indirect(d, q, 16, 0, ent{end, 8, descFWrite, 0})
 		}},
+		{name: "9p request without a writable buffer", only: ID9P, chain: func(d *driver, q *drvQueue) {
+			h := d.alloc(16, 8)
+			d.descAt(q.desc, 0, h, 16, 0, 0)
+			post(d, q, 0)
+		}},
 		{name: "blk request without a status byte", only: IDBlock, chain: func(d *driver, q *drvQueue) {
 			h := d.alloc(16, 8)
 			d.descAt(q.desc, 0, h, 16, 0, 0)
@@ -144,6 +149,7 @@ func hostileDevices() []func() Device {
 		func() Device { return NewBlk(&memDisk{b: make([]byte, 64<<10)}, false, "h") },
 		func() Device { return NewConsole(&bytes.Buffer{}) },
 		func() Device { return NewNet(&loopNet{}, testMAC) },
+		func() Device { p, _ := NewP9("h", &echoP9{}); return p },
 	}
 }
 
@@ -171,6 +177,8 @@ func typeName(id uint32) string {
 		return "console"
 	case IDNet:
 		return "net"
+	case ID9P:
+		return "9p"
 	}
 	return "?"
 }
@@ -266,6 +274,11 @@ func work(t *testing.T, d *driver, dev Device, q *drvQueue) {
 		h := d.alloc(NetHeaderSize+4, 8)
 		d.fill(h+NetHeaderSize, []byte("ping"))
 		d.one(q, false, buf{h, NetHeaderSize + 4, false})
+	case ID9P:
+		r, w := d.alloc(8, 8), d.alloc(16, 8)
+		if u := d.one(q, false, buf{r, 8, false}, buf{w, 16, true}); u.len != 9 {
+			t.Fatalf("9p after reset: len %d", u.len)
+		}
 	}
 	if d.m.Broken() {
 		t.Fatalf("broken after reset: %v", d.m.Err())
