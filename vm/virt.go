@@ -12,6 +12,7 @@ import (
 
 	"strata/dev"
 	"strata/netback"
+	"strata/p9"
 	"strata/riscv"
 	"strata/sbi"
 	"strata/virtio"
@@ -57,6 +58,7 @@ type VirtConfig struct {
 	// Nets are virtio-net devices (after the disks and the rng), with
 	// MACs 52:54:00:12:34:56, :57, ...
 	Nets     []netback.Spec
+	Shares   []Share // host directories over virtio-9p (after the nets)
 	MaxInsns uint64
 	Trace    io.Writer
 	Logger   *slog.Logger
@@ -70,6 +72,13 @@ type VirtConfig struct {
 // Disk is a raw disk image attached as a virtio-blk device.
 type Disk struct {
 	Path     string
+	ReadOnly bool
+}
+
+// Share is a host directory exported to the guest as a virtio-9p device.
+type Share struct {
+	Dir      string // host directory; the guest cannot reach outside it
+	Tag      string // mount tag (1 to 255 bytes)
 	ReadOnly bool
 }
 
@@ -321,6 +330,20 @@ func (m *Virt) addVirtio() error {
 		}
 		m.closers = append(m.closers, nb)
 		devs = append(devs, virtio.NewNet(nb, [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, byte(0x56 + i)}))
+	}
+	for _, sh := range m.cfg.Shares {
+		srv, err := p9.NewServer(sh.Dir, p9.Options{ReadOnly: sh.ReadOnly})
+		if err != nil {
+			m.Close()
+			return err
+		}
+		m.closers = append(m.closers, srv)
+		d, err := virtio.NewP9(sh.Tag, srv)
+		if err != nil {
+			m.Close()
+			return fmt.Errorf("share %s: %w", sh.Dir, err)
+		}
+		devs = append(devs, d)
 	}
 	if len(devs) > virtioSlots {
 		m.Close()
