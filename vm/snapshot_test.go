@@ -39,49 +39,75 @@ func (s *syncBuffer) String() string {
 // TestSnapshotBareMetal stops a counting S-mode program half way (at an
 // instruction limit), snapshots it, restores it into a new machine and
 // checks that the two halves of the console output add up to an
-// uninterrupted run's, checksum included.
+// uninterrupted run's, checksum included: with strata's SBI on two harts,
+// and under Debian's OpenSBI in M-mode (firmware state, boot ROM).
 func TestSnapshotBareMetal(t *testing.T) {
 	payload := buildRaw(t, "snap_count", "0x80200000")
-	cfg := VirtConfig{Bios: BiosBuiltin, Kernel: payload, Harts: 2, MemSize: 64 << 20}
-	want, ref := runVirt(t, cfg)
-	if ref.ExitCode != 0 || !strings.Contains(want, "tick 9\nsum ") {
-		t.Fatalf("reference run: exit %d, console %q", ref.ExitCode, want)
-	}
+	fw, fwErr := os.ReadFile("/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf")
+	for _, tc := range []struct {
+		name string
+		cfg  VirtConfig
+	}{
+		{"builtin-smp2", VirtConfig{Bios: BiosBuiltin, Kernel: payload, Harts: 2, MemSize: 64 << 20}},
+		{"opensbi", VirtConfig{Bios: BiosFirmware, Firmware: fw, Kernel: payload, MemSize: 64 << 20}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.cfg.Bios == BiosFirmware && fwErr != nil {
+				t.Fatalf("%v: install the Debian package opensbi (make setup does)", fwErr)
+			}
+			cfg := tc.cfg
+			want, ref := runVirt(t, cfg)
+			if ref.ExitCode != 0 || !strings.Contains(strings.ReplaceAll(want, "\r", ""), "tick 9\nsum ") {
+				t.Fatalf("reference run: exit %d, console %q", ref.ExitCode, want)
+			}
 
-	var first bytes.Buffer
-	cfg.Console = &first
-	cfg.MaxInsns = ref.Instret / 2
-	m, err := NewVirt(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Run(context.Background()); !errors.Is(err, ErrInsnLimit) {
-		t.Fatalf("first half: %v", err)
-	}
-	var snap bytes.Buffer
-	if err := m.Snapshot(&snap); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("snapshot of 64 MiB: %d bytes; first half printed %q", snap.Len(), first.String())
+			var first bytes.Buffer
+			cfg.Console = &first
+			cfg.MaxInsns = ref.Instret / 2
+			m, err := NewVirt(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Run(context.Background()); !errors.Is(err, ErrInsnLimit) {
+				t.Fatalf("first half: %v", err)
+			}
+			var snap bytes.Buffer
+			if err := m.Snapshot(&snap); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("snapshot of 64 MiB: %d bytes; first half ends %q", snap.Len(), tail(first.String(), 40))
 
-	var second bytes.Buffer
-	r, err := RestoreVirt(&snap, VirtConfig{Console: &second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := r.Run(ctx)
-	if err != nil || res.ExitCode != 0 {
-		t.Fatalf("restored run: %v, exit %d", err, res.ExitCode)
-	}
-	if got := first.String() + second.String(); got != want {
-		t.Fatalf("console across the snapshot:\n%q\nwant\n%q", got, want)
-	}
-	if res.Instret < ref.Instret/2 {
-		t.Fatalf("instret %d did not continue from the saved count", res.Instret)
+			var second bytes.Buffer
+			r0, err := RestoreVirt(&snap, VirtConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A restored machine saves again to the same state.
+			var again bytes.Buffer
+			if err := r0.Snapshot(&again); err != nil {
+				t.Fatal(err)
+			}
+			r, err := RestoreVirt(&again, VirtConfig{Console: &second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			res, err := r.Run(ctx)
+			if err != nil || res.ExitCode != 0 {
+				t.Fatalf("restored run: %v, exit %d", err, res.ExitCode)
+			}
+			if got := first.String() + second.String(); got != want {
+				t.Fatalf("console across the snapshot:\n%q\nwant\n%q", got, want)
+			}
+			if res.Instret < ref.Instret/2 {
+				t.Fatalf("instret %d did not continue from the saved count", res.Instret)
+			}
+		})
 	}
 }
+
+func tail(s string, n int) string { return s[max(0, len(s)-n):] }
 
 // TestSnapshotRequest snapshots a running machine through RequestSnapshot
 // and SnapshotPath (Run stops at a slice boundary and returns
