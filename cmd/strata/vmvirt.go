@@ -34,6 +34,13 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 		}
 		cfg.Nets = append(cfg.Nets, spec)
 	}
+	for _, sh := range f.shares {
+		s, err := parseShare(sh)
+		if err != nil {
+			return err
+		}
+		cfg.Shares = append(cfg.Shares, s)
+	}
 	var err error
 	if f.bios == vm.BiosBuiltin {
 		cfg.Bios = vm.BiosBuiltin
