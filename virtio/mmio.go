@@ -363,6 +363,9 @@ func (m *MMIO) setStatus(v uint32) {
 			m.fail(fmt.Errorf("virtio: DRIVER_OK without FEATURES_OK"))
 			return
 		}
+		if fn, ok := m.dev.(FeatureNegotiator); ok {
+			fn.Negotiated(m.drvFeatures)
+		}
 		if err := m.dev.Activate(m.queues, m.mem, m.interrupt); err != nil {
 			m.fail(fmt.Errorf("virtio: activate: %w", err))
 			return

@@ -7,8 +7,16 @@ import (
 
 // Network device feature bits (VIRTIO 1.2 section 5.1.3).
 const (
-	NetFMAC    = 1 << 5  // VIRTIO_NET_F_MAC: the config space holds the MAC
-	NetFStatus = 1 << 16 // VIRTIO_NET_F_STATUS: the config space holds the link status
+	NetFCSUM      = 1 << 0  // VIRTIO_NET_F_CSUM: the guest may leave checksums to the device
+	NetFGuestCSUM = 1 << 1  // VIRTIO_NET_F_GUEST_CSUM: the device may mark checksums valid
+	NetFMAC       = 1 << 5  // VIRTIO_NET_F_MAC: the config space holds the MAC
+	NetFStatus    = 1 << 16 // VIRTIO_NET_F_STATUS: the config space holds the link status
+)
+
+// virtio_net_hdr flags.
+const (
+	netHdrNeedsCsum = 1 // VIRTIO_NET_HDR_F_NEEDS_CSUM
+	netHdrDataValid = 2 // VIRTIO_NET_HDR_F_DATA_VALID
 )
 
 const (
@@ -46,9 +54,13 @@ type NetBackend interface {
 
 // Net is a virtio network device (type 1): queue 0 receives
 // (backend → guest), queue 1 transmits (guest → backend). It offers
-// VIRTIO_NET_F_MAC and VIRTIO_NET_F_STATUS (the link is always up), no
-// checksum offload, no GSO and no mergeable receive buffers, so every
-// frame travels as one 12-byte virtio_net_hdr plus the frame in one chain.
+// VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS (the link is always up) and
+// checksum offload both ways (CSUM: the device completes the partial
+// checksum of a NEEDS_CSUM frame before the backend sees it; GUEST_CSUM:
+// received frames are marked DATA_VALID, since both backends deliver frames
+// with complete checksums). There is no GSO and no mergeable receive
+// buffers, so every frame travels as one 12-byte virtio_net_hdr plus the
+// frame in one chain.
 //
 // Received frames are queued (up to NetMaxPending, oldest dropped) and
 // copied into receive buffers as the guest posts them. A receive chain too
@@ -63,6 +75,7 @@ type Net struct {
 	rx, tx    *Queue
 	interrupt func()
 	dropped   uint64
+	dataValid bool // VIRTIO_NET_F_GUEST_CSUM negotiated
 
 	sendMu  sync.Mutex // orders transmissions across Notify calls; taken before mu
 	backend NetBackend
@@ -83,7 +96,14 @@ func NewNet(b NetBackend, mac [6]byte) *Net {
 func (*Net) Type() uint32 { return IDNet }
 
 // Features implements Device.
-func (*Net) Features() uint64 { return NetFMAC | NetFStatus }
+func (*Net) Features() uint64 { return NetFCSUM | NetFGuestCSUM | NetFMAC | NetFStatus }
+
+// Negotiated implements FeatureNegotiator.
+func (n *Net) Negotiated(f uint64) {
+	n.mu.Lock()
+	n.dataValid = f&NetFGuestCSUM != 0
+	n.mu.Unlock()
+}
 
 // NumQueues implements Device: one receive and one transmit queue.
 func (*Net) NumQueues() int { return 2 }
@@ -164,6 +184,9 @@ func (n *Net) fill() {
 	pushed := false
 	var hdr [NetHeaderSize]byte
 	binary.LittleEndian.PutUint16(hdr[10:], 1) // num_buffers
+	if n.dataValid {
+		hdr[0] = netHdrDataValid
+	}
 	for len(n.pending) > 0 {
 		c, ok, err := n.rx.Pop()
 		if err != nil || !ok {
@@ -211,13 +234,20 @@ func (n *Net) transmit() {
 		if err != nil || !ok {
 			break
 		}
-		// The header carries nothing we act on: no checksum offload or
-		// GSO was offered, so flags and gso_type must be 0.
+		// No GSO was offered, so gso_type is ignored (0); a NEEDS_CSUM
+		// frame gets its checksum completed here.
+		var hdr [NetHeaderSize]byte
 		if l := c.ReadableLen() - NetHeaderSize; l > 0 && l <= NetMaxFrame {
+			c.ReadAt(hdr[:], 0)
 			start := len(n.txBuf)
 			n.txBuf = append(n.txBuf, make([]byte, l)...)
-			c.ReadAt(n.txBuf[start:], NetHeaderSize)
-			n.txOffs = append(n.txOffs, len(n.txBuf))
+			f := n.txBuf[start:]
+			c.ReadAt(f, NetHeaderSize)
+			if hdr[0]&netHdrNeedsCsum == 0 || completeChecksum(f, &hdr) {
+				n.txOffs = append(n.txOffs, len(n.txBuf))
+			} else {
+				n.txBuf = n.txBuf[:start] // bad checksum offsets: drop the frame
+			}
 		}
 		if q.PushChain(&c, 0) != nil {
 			break
@@ -239,4 +269,45 @@ func (n *Net) transmit() {
 	if cap(n.txBuf) > 1<<20 {
 		n.txBuf = nil // do not pin a large arena after a burst
 	}
+}
+
+// completeChecksum finishes a partial checksum (VIRTIO_NET_HDR_F_NEEDS_CSUM):
+// the Internet checksum of f[csum_start:], seeded with the pseudo-header
+// sum the driver left in the field, is stored at csum_start+csum_offset.
+// It reports false if the offsets do not fit the frame.
+func completeChecksum(f []byte, hdr *[NetHeaderSize]byte) bool {
+	start := int(binary.LittleEndian.Uint16(hdr[6:]))
+	at := start + int(binary.LittleEndian.Uint16(hdr[8:]))
+	if start >= len(f) || at+2 > len(f) {
+		return false
+	}
+	binary.BigEndian.PutUint16(f[at:], ^csumFold(csumAdd(0, f[start:])))
+	return true
+}
+
+// csumAdd adds b to a ones'-complement sum in 16-bit big-endian words.
+func csumAdd(sum uint64, b []byte) uint64 {
+	for len(b) >= 8 {
+		v := binary.BigEndian.Uint64(b)
+		sum += v >> 48
+		sum += (v >> 32) & 0xffff
+		sum += (v >> 16) & 0xffff
+		sum += v & 0xffff
+		b = b[8:]
+	}
+	for len(b) >= 2 {
+		sum += uint64(binary.BigEndian.Uint16(b))
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		sum += uint64(b[0]) << 8
+	}
+	return sum
+}
+
+func csumFold(sum uint64) uint16 {
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return uint16(sum)
 }

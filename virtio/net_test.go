@@ -100,7 +100,7 @@ func TestNetTxRx(t *testing.T) {
 		t.Fatalf("rx used %v", u)
 	}
 	got := d.bytesAt(a, int(u[0].len))
-	if binary.LittleEndian.Uint16(got[10:]) != 1 || !bytes.Equal(got[:10], make([]byte, 10)) {
+	if binary.LittleEndian.Uint16(got[10:]) != 1 || got[0] != netHdrDataValid || !bytes.Equal(got[1:10], make([]byte, 9)) {
 		t.Fatalf("header % x", got[:NetHeaderSize])
 	}
 	if string(got[NetHeaderSize:]) != "early frame" {
@@ -127,6 +127,41 @@ func TestNetTxRx(t *testing.T) {
 	be.recv([]byte("too long"))
 	if u := d.reap(d.qs[0]); len(u) != 1 || u[0].len != 0 || n.Dropped() != 1 {
 		t.Fatalf("small buffer: %v dropped %d", u, n.Dropped())
+	}
+
+	// Checksum offload: NEEDS_CSUM with csum_start 14 and csum_offset 6
+	// (UDP's) gets the checksum completed; offsets past the frame drop it.
+	udp := make([]byte, 14+8+33)
+	for i := range udp {
+		udp[i] = byte(i * 7)
+	}
+	for _, c := range []struct {
+		start, off uint16
+		ok         bool
+	}{{14, 6, true}, {14, 38, true}, {14, 40, false}, {60, 0, false}} {
+		be.sent = nil
+		h := d.alloc(NetHeaderSize, 8)
+		d.mem.ram[h-ramBase] = netHdrNeedsCsum
+		d.mem.put16(h+6, c.start)
+		d.mem.put16(h+8, c.off)
+		p := d.alloc(uint64(len(udp)), 8)
+		d.fill(p, udp)
+		d.post(d.qs[1], false, buf{h, NetHeaderSize, false}, buf{p, uint32(len(udp)), false})
+		d.kick(d.qs[1])
+		d.reap(d.qs[1])
+		if !c.ok {
+			if len(be.sent) != 0 {
+				t.Fatalf("csum %d+%d: frame sent", c.start, c.off)
+			}
+			continue
+		}
+		// The receiver adds the pseudo-header sum the driver seeded the
+		// field with; the total must fold to 0xffff.
+		seed := uint64(binary.BigEndian.Uint16(udp[c.start+c.off:]))
+		if len(be.sent) != 1 || csumFold(seed+csumAdd(0, be.sent[0][c.start:])) != 0xffff ||
+			!bytes.Equal(be.sent[0][:c.start+c.off], udp[:c.start+c.off]) {
+			t.Fatalf("csum %d+%d: sent % x", c.start, c.off, be.sent)
+		}
 	}
 
 	// A synchronous answer from inside Send does not deadlock.

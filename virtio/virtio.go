@@ -53,6 +53,13 @@ type Device interface {
 	Reset()
 }
 
+// FeatureNegotiator is implemented by devices whose behaviour depends on
+// the features the driver accepted: the transport calls Negotiated with
+// them right before Activate.
+type FeatureNegotiator interface {
+	Negotiated(features uint64)
+}
+
 // Device IDs (VIRTIO 1.2 section 5).
 const (
 	IDNet     = 1
