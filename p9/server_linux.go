@@ -68,6 +68,14 @@ func (s *Server) Close() error {
 	return unix.Close(s.rootFD)
 }
 
+// Active reports whether the client holds any fid (a live session that a
+// machine snapshot could not carry over).
+func (s *Server) Active() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.fids) > 0
+}
+
 // Reset forgets the session (all fids), as a device reset does.
 func (s *Server) Reset() {
 	s.mu.Lock()
@@ -445,6 +453,12 @@ func hostFlags(fl uint32) (int, error) {
 	return h, nil
 }
 
+// permBits keeps the permission bits and the sticky bit of a mode the
+// guest asks for. Set-user-ID and set-group-ID are dropped: a guest must
+// not be able to plant a set-ID program (owned by the server's user, root
+// if strata runs as root) on the host.
+func permBits(mode uint32) uint32 { return mode & 0o1777 }
+
 func modifies(h int) bool {
 	return h&(unix.O_WRONLY|unix.O_RDWR|unix.O_TRUNC|unix.O_APPEND) != 0
 }
@@ -521,7 +535,7 @@ func (s *Server) lcreate(d *decoder, e *encoder) error {
 	if fl&dotlExcl != 0 {
 		h |= unix.O_EXCL
 	}
-	fd, err := unix.Openat(f.path, name, h|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, mode&0o7777)
+	fd, err := unix.Openat(f.path, name, h|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, permBits(mode))
 	if err != nil {
 		return err
 	}
@@ -667,7 +681,7 @@ func (s *Server) setattr(d *decoder) error {
 	}
 	link := f.mode == unix.S_IFLNK
 	if valid&setattrMode != 0 && !link {
-		if err := unix.Chmod(procPath(f.path), mode&0o7777); err != nil {
+		if err := unix.Chmod(procPath(f.path), permBits(mode)); err != nil {
 			return err
 		}
 	}
@@ -842,7 +856,7 @@ func (s *Server) mkdir(d *decoder, e *encoder) error {
 	if !validName(name) {
 		return unix.EPERM
 	}
-	if err := unix.Mkdirat(f.path, name, mode&0o7777); err != nil {
+	if err := unix.Mkdirat(f.path, name, permBits(mode)); err != nil {
 		return err
 	}
 	q, err := statQid(f.path, name)
@@ -908,7 +922,7 @@ func (s *Server) mknod(d *decoder, e *encoder) error {
 	if !validName(name) || (mode&unix.S_IFMT != unix.S_IFREG && mode&unix.S_IFMT != 0) {
 		return unix.EPERM
 	}
-	fd, err := unix.Openat(f.path, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_RDONLY, mode&0o7777)
+	fd, err := unix.Openat(f.path, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_RDONLY, permBits(mode))
 	if err != nil {
 		return err
 	}

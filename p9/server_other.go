@@ -19,5 +19,8 @@ func (s *Server) Handle(req, resp []byte) int { return 0 }
 // Reset does nothing.
 func (s *Server) Reset() {}
 
+// Active reports false.
+func (s *Server) Active() bool { return false }
+
 // Close does nothing.
 func (s *Server) Close() error { return nil }

@@ -459,3 +459,36 @@ func FuzzP9Message(f *testing.F) {
 		}
 	})
 }
+
+// TestNoSetID checks that the guest cannot create set-user-ID or
+// set-group-ID files or directories on the host.
+func TestNoSetID(t *testing.T) {
+	dir := t.TempDir()
+	c := newClient(t, dir, false)
+	if !c.s.Active() {
+		t.Fatal("attached session not active")
+	}
+	c.ok(Twalk, c.walk(0, 1))
+	c.ok(Tlcreate, body().u32(1).s("suid").u32(dotlRdwr).u32(0o6755).u32(0))
+	c.ok(Tmkdir, body().u32(0).s("sgid").u32(0o3777).u32(0))
+	c.ok(Twalk, c.walk(0, 2, "suid"))
+	c.ok(Tsetattr, body().u32(2).u32(setattrMode).u32(0o4777).u32(0).u32(0).u64(0).u64(0).u64(0).u64(0).u64(0))
+	for _, name := range []string{"suid", "sgid"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode()&(os.ModeSetuid|os.ModeSetgid) != 0 || st.Mode().Perm()&0o700 != 0o700 {
+			t.Errorf("%s: mode %v", name, st.Mode())
+		}
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "sgid")); st.Mode()&os.ModeSticky == 0 {
+		t.Error("sticky bit dropped")
+	}
+	c.ok(Tclunk, body().u32(0))
+	c.ok(Tclunk, body().u32(1))
+	c.ok(Tclunk, body().u32(2))
+	if c.s.Active() {
+		t.Fatal("session active with no fids")
+	}
+}

@@ -125,6 +125,21 @@ func (p *P9) Notify(int) {
 	}
 }
 
+// SaveDeviceState implements Stateful. A live 9P session (the server's
+// fids: open host files and directories) cannot be saved, so if the
+// server reports one (an Active method returning true: the guest has the
+// share mounted) the snapshot fails with an error instead of restoring a
+// guest whose mount would then fail every request.
+func (p *P9) SaveDeviceState() ([]byte, error) {
+	if a, ok := p.srv.(interface{ Active() bool }); ok && a.Active() {
+		return nil, errors.New("9p: the share is mounted in the guest; its session (open files) cannot be saved: unmount it first")
+	}
+	return nil, nil
+}
+
+// LoadDeviceState implements Stateful; there is nothing to restore.
+func (p *P9) LoadDeviceState([]byte) error { return nil }
+
 // grow returns b resized to n bytes, reallocating only to grow.
 func grow(b []byte, n int) []byte {
 	if cap(b) < n {

@@ -159,3 +159,34 @@ func TestP9Server(t *testing.T) {
 	}
 	d.mem.check(t)
 }
+
+// TestP9Snapshot checks that a snapshot refuses a mounted share (the
+// server's open fids cannot be saved) and accepts an idle one.
+func TestP9Snapshot(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the p9 server needs Linux")
+	}
+	srv, err := p9.NewServer(t.TempDir(), p9.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	p, _ := NewP9("share", srv)
+	if _, err := p.SaveDeviceState(); err != nil {
+		t.Fatalf("idle share: %v", err)
+	}
+	resp := make([]byte, 256)
+	msg := func(typ uint8, body ...byte) []byte {
+		m := binary.LittleEndian.AppendUint32(nil, uint32(7+len(body)))
+		m = append(m, typ, 1, 0)
+		return append(m, body...)
+	}
+	srv.Handle(msg(p9.Tversion, 0, 32, 0, 0, 8, 0, '9', 'P', '2', '0', '0', '0', '.', 'L'), resp)
+	srv.Handle(msg(p9.Tattach, 0, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0), resp)
+	if resp[4] != p9.Tattach+1 {
+		t.Fatalf("attach: % x", resp[:11])
+	}
+	if _, err := p.SaveDeviceState(); err == nil {
+		t.Fatal("snapshot of a mounted share accepted")
+	}
+}
