@@ -95,8 +95,9 @@ func (m *MMIO) SaveState() (MMIOState, error) {
 
 // LoadState restores s into a freshly created transport for the same kind
 // of device, after guest RAM has been restored: ready queues are mapped
-// and validated again, and an active device is re-activated (the console
-// then delivers pending input into posted buffers). The interrupt line is
+// and validated again, and an active device is told the negotiated
+// features (FeatureNegotiator) and re-activated (the console then delivers
+// pending input into posted buffers). The interrupt line is
 // driven from the restored interrupt status.
 func (m *MMIO) LoadState(s MMIOState) error {
 	var id uint32
@@ -142,6 +143,9 @@ func (m *MMIO) LoadState(s MMIOState) error {
 	m.isr.Store(s.ISR)
 	m.active = false
 	if err == nil && s.Active {
+		if fn, ok := m.dev.(FeatureNegotiator); ok {
+			fn.Negotiated(m.drvFeatures)
+		}
 		if err = m.dev.Activate(m.queues, m.mem, m.interrupt); err == nil {
 			m.active = true
 		}
