@@ -1,11 +1,15 @@
 package vm
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,4 +89,32 @@ func TestLinux9P(t *testing.T) {
 		t.Fatalf("exit %d; console:\n%s", res.ExitCode, out)
 	}
 	t.Logf("powered off after %v wall, %d instructions", time.Since(start), res.Instret)
+}
+
+// TestShareSnapshot checks that a snapshot records the shares (by path,
+// like disks): the restored board has the same 9p devices, so the
+// transports' states load into the right slots.
+func TestShareSnapshot(t *testing.T) {
+	payload := buildRaw(t, "snap_count", "0x80200000")
+	shares := []Share{{Dir: t.TempDir(), Tag: "a"}, {Dir: t.TempDir(), Tag: "b", ReadOnly: true}}
+	m, err := NewVirt(VirtConfig{Kernel: payload, MemSize: 16 << 20, MaxInsns: 1000, Shares: shares})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Run(context.Background()); !errors.Is(err, ErrInsnLimit) {
+		t.Fatalf("run: %v", err)
+	}
+	var snap bytes.Buffer
+	if err := m.Snapshot(&snap); err != nil {
+		t.Fatal(err)
+	}
+	r, err := RestoreVirt(&snap, VirtConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if !slices.Equal(r.cfg.Shares, shares) {
+		t.Fatalf("restored shares %+v", r.cfg.Shares)
+	}
 }

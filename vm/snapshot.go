@@ -70,6 +70,7 @@ type snapConfig struct {
 	Append  string
 	Disks   []Disk
 	RNG     bool
+	Shares  []Share // host directories by path, like disks
 	DTB     []byte
 	DTBAddr uint64
 	BootROM []byte // the reset-vector ROM (BiosFirmware only)
@@ -159,7 +160,7 @@ func (m *Virt) Snapshot(w io.Writer) error {
 	st := snapState{
 		Config: snapConfig{
 			Bios: m.cfg.Bios, MemSize: m.cfg.MemSize, Harts: len(m.Harts), Append: m.cfg.Append,
-			Disks: m.cfg.Disks, RNG: m.cfg.RNG, DTB: m.DTB, DTBAddr: m.DTBAddr,
+			Disks: m.cfg.Disks, RNG: m.cfg.RNG, Shares: m.cfg.Shares, DTB: m.DTB, DTBAddr: m.DTBAddr,
 		},
 		CLINT: m.CLINT.SaveState(),
 		PLIC:  m.PLIC.SaveState(),
@@ -307,7 +308,7 @@ func RestoreVirt(r io.Reader, cfg VirtConfig) (*Virt, error) {
 	}
 	sc := st.Config
 	cfg.Bios, cfg.MemSize, cfg.Harts, cfg.Append = sc.Bios, sc.MemSize, sc.Harts, sc.Append
-	cfg.Disks, cfg.RNG = sc.Disks, sc.RNG
+	cfg.Disks, cfg.RNG, cfg.Shares = sc.Disks, sc.RNG, sc.Shares
 	cfg.Kernel, cfg.Initrd, cfg.Firmware = nil, nil, nil
 	cfg.restoring = true
 	if len(st.Harts) != sc.Harts {
