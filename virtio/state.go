@@ -49,8 +49,11 @@ type MMIOState struct {
 	Device      []byte // the device model's state (Stateful), or nil
 }
 
-// Stateful is implemented by device models with state beyond their queues
-// (the console's undelivered input).
+// Stateful is implemented by device models that can be snapshotted. A
+// device's state beyond its queues (the console's undelivered input) goes
+// in the returned bytes; devices with none (blk, rng) return nil. Devices
+// that do not implement Stateful cannot be snapshotted: SaveState refuses
+// them rather than silently losing state a new device model may hold.
 type Stateful interface {
 	// SaveDeviceState returns the device's state. It is called between
 	// run slices, with no request in flight.
@@ -83,13 +86,15 @@ func (m *MMIO) SaveState() (MMIOState, error) {
 			LastAvail: q.lastAvail, UsedIdx: q.usedIdx, Signalled: q.signalled,
 		})
 	}
-	if sd, ok := m.dev.(Stateful); ok {
-		b, err := sd.SaveDeviceState()
-		if err != nil {
-			return MMIOState{}, fmt.Errorf("virtio: device %d: %w", s.DeviceID, err)
-		}
-		s.Device = b
+	sd, ok := m.dev.(Stateful)
+	if !ok {
+		return MMIOState{}, fmt.Errorf("virtio: device %d (%T) does not support snapshots", s.DeviceID, m.dev)
 	}
+	b, err := sd.SaveDeviceState()
+	if err != nil {
+		return MMIOState{}, fmt.Errorf("virtio: device %d: %w", s.DeviceID, err)
+	}
+	s.Device = b
 	return s, nil
 }
 
@@ -175,3 +180,18 @@ func (c *Console) LoadDeviceState(b []byte) error {
 	c.pending = append([]byte(nil), b...)
 	return nil
 }
+
+// SaveDeviceState implements Stateful: a block device has no state beyond
+// its queue (requests complete inside Notify; the image is flushed by the
+// machine and reopened by path).
+func (b *Blk) SaveDeviceState() ([]byte, error) { return nil, nil }
+
+// LoadDeviceState implements Stateful.
+func (b *Blk) LoadDeviceState([]byte) error { return nil }
+
+// SaveDeviceState implements Stateful: the entropy device has no state
+// beyond its queue.
+func (r *RNG) SaveDeviceState() ([]byte, error) { return nil, nil }
+
+// LoadDeviceState implements Stateful.
+func (r *RNG) LoadDeviceState([]byte) error { return nil }

@@ -104,3 +104,21 @@ func TestStateMismatch(t *testing.T) {
 		t.Errorf("rng state into rng: %v", err)
 	}
 }
+
+// TestStateRefusesUnknownDevices checks that a device model without
+// Stateful is not snapshotted (its state would be lost).
+func TestStateRefusesUnknownDevices(t *testing.T) {
+	d := newDriver(t, opaqueDevice{NewRNG()}, 1<<16)
+	d.init(^uint64(0), 8)
+	if _, err := d.m.SaveState(); err == nil {
+		t.Fatal("SaveState accepted a device without Stateful")
+	}
+	for _, dev := range []Device{NewRNG(), NewConsole(nil), NewBlk(&memDisk{b: make([]byte, 4096)}, false, "x")} {
+		if _, ok := dev.(Stateful); !ok {
+			t.Errorf("%T is not Stateful", dev)
+		}
+	}
+}
+
+// opaqueDevice hides a device's Stateful methods.
+type opaqueDevice struct{ Device }
