@@ -80,7 +80,12 @@ func (m *MMIO) SaveState() (MMIOState, error) {
 	if err := m.Err(); err != nil {
 		s.BrokenErr = err.Error()
 	}
-	for _, q := range m.queues {
+	for i, q := range m.queues {
+		// Every chain popped must have been pushed (see the package's
+		// snapshot notes above); a broken device has stopped anyway.
+		if q.ready && !s.Broken && q.lastAvail != q.usedIdx {
+			return MMIOState{}, fmt.Errorf("virtio: device %d queue %d: %d requests in flight", s.DeviceID, i, q.lastAvail-q.usedIdx)
+		}
 		s.Queues = append(s.Queues, QueueState{
 			Num: q.num, Ready: q.ready, DescAddr: q.descAddr, AvailAddr: q.availAddr, UsedAddr: q.usedAdr,
 			LastAvail: q.lastAvail, UsedIdx: q.usedIdx, Signalled: q.signalled,

@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -122,3 +123,19 @@ func TestStateRefusesUnknownDevices(t *testing.T) {
 
 // opaqueDevice hides a device's Stateful methods.
 type opaqueDevice struct{ Device }
+
+// TestStateRefusesInFlight checks that a queue with a chain popped but not
+// pushed is not saved.
+func TestStateRefusesInFlight(t *testing.T) {
+	con := NewConsole(nil)
+	d := newDriver(t, con, 1<<16)
+	d.init(^uint64(0), 8)
+	r := d.alloc(16, 1)
+	d.post(d.qs[0], false, buf{r, 16, true})
+	if _, ok, err := d.m.queues[0].Pop(); !ok || err != nil {
+		t.Fatalf("pop: %v %v", ok, err)
+	}
+	if _, err := d.m.SaveState(); err == nil || !strings.Contains(err.Error(), "in flight") {
+		t.Fatalf("SaveState with a request in flight: %v", err)
+	}
+}
