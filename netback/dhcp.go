@@ -49,8 +49,10 @@ func (u *User) startDHCP() error {
 		return fmt.Errorf("dhcp: bind: %v", e)
 	}
 	c := gonet.NewUDPConn(&wq, ep)
-	u.track(c)
-	u.wg.Add(1)
+	if !u.begin(c) {
+		c.Close()
+		return fmt.Errorf("dhcp: closed")
+	}
 	go func() {
 		defer u.wg.Done()
 		bcast := &net.UDPAddr{IP: net.IPv4bcast, Port: dhcpClientPort}

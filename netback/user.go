@@ -172,11 +172,12 @@ func (u *User) output() {
 // are shut down.
 func (u *User) Close() error {
 	u.once.Do(func() {
-		u.cancel()
 		for _, l := range u.lns {
 			l.Close()
 		}
+		// Under mu, so that no begin can add to wg once Wait may run.
 		u.mu.Lock()
+		u.cancel()
 		for c := range u.conns {
 			c.Close()
 		}
@@ -189,8 +190,14 @@ func (u *User) Close() error {
 	return nil
 }
 
-// track registers a connection for Close; false if closing already.
-func (u *User) track(cs ...io.Closer) bool {
+// track registers connections for Close; false if closing already.
+func (u *User) track(cs ...io.Closer) bool { return u.register(false, cs) }
+
+// begin is track for a goroutine about to start: it is counted in wg
+// (the goroutine calls wg.Done) so that Close waits for it.
+func (u *User) begin(cs ...io.Closer) bool { return u.register(true, cs) }
+
+func (u *User) register(goroutine bool, cs []io.Closer) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.ctx.Err() != nil {
@@ -198,6 +205,9 @@ func (u *User) track(cs ...io.Closer) bool {
 	}
 	for _, c := range cs {
 		u.conns[c] = struct{}{}
+	}
+	if goroutine {
+		u.wg.Add(1)
 	}
 	return true
 }
@@ -246,12 +256,11 @@ func (u *User) forwardTCP(r *tcp.ForwarderRequest) {
 // splice copies both ways between two stream connections, propagating
 // half-closes, and closes both when done.
 func (u *User) splice(a, b net.Conn) {
-	if !u.track(a, b) {
+	if !u.begin(a, b) {
 		a.Close()
 		b.Close()
 		return
 	}
-	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
 		defer u.untrack(a, b)
@@ -283,11 +292,10 @@ func (u *User) forwardUDP(r *udp.ForwarderRequest) {
 	}
 	gc := gonet.NewUDPConn(&wq, ep)
 	target := hostAddr(id.LocalAddress, id.LocalPort)
-	if !u.track(gc) {
+	if !u.begin(gc) {
 		gc.Close()
 		return
 	}
-	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
 		defer u.untrack(gc)
