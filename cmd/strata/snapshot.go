@@ -19,6 +19,8 @@ import (
 type snapshotFlags struct {
 	onSignal string // --snapshot-on-signal FILE
 	after    string // --snapshot-after DURATION,FILE
+
+	sig chan os.Signal // SIGUSR1, from listen on
 }
 
 func (s *snapshotFlags) register(c *cobra.Command) {
@@ -27,7 +29,19 @@ func (s *snapshotFlags) register(c *cobra.Command) {
 	fl.StringVar(&s.after, "snapshot-after", "", "after DURATION of running, save the machine: DURATION,FILE (e.g. 10s,vm.snap) and exit 0")
 }
 
-// path returns the snapshot file, checking the flags.
+// listen checks the flags, starts catching SIGUSR1 if asked (so that a
+// signal arriving while the machine is being built is kept for arm rather
+// than killing the process) and returns the snapshot file.
+func (s *snapshotFlags) listen() (string, error) {
+	path, _, err := s.path()
+	if err == nil && s.onSignal != "" && s.sig == nil {
+		s.sig = make(chan os.Signal, 1)
+		signal.Notify(s.sig, syscall.SIGUSR1)
+	}
+	return path, err
+}
+
+// path returns the snapshot file and delay, checking the flags.
 func (s *snapshotFlags) path() (string, time.Duration, error) {
 	var after time.Duration
 	path := s.onSignal
@@ -45,18 +59,15 @@ func (s *snapshotFlags) path() (string, time.Duration, error) {
 	return path, after, nil
 }
 
-// arm starts the configured triggers for m and returns a function that
-// stops them.
+// arm starts the configured triggers for m (after listen) and returns a
+// function that stops them.
 func (s *snapshotFlags) arm(m *vm.Virt) func() {
 	path, after, _ := s.path()
 	if path == "" {
 		return func() {}
 	}
 	done := make(chan struct{})
-	sig := make(chan os.Signal, 1)
-	if s.onSignal != "" {
-		signal.Notify(sig, syscall.SIGUSR1)
-	}
+	sig := s.sig // nil without --snapshot-on-signal: never ready
 	var timer <-chan time.Time
 	if after > 0 {
 		timer = time.After(after)
@@ -71,7 +82,9 @@ func (s *snapshotFlags) arm(m *vm.Virt) func() {
 		m.RequestSnapshot()
 	}()
 	return func() {
-		signal.Stop(sig)
+		if sig != nil {
+			signal.Stop(sig)
+		}
 		close(done)
 	}
 }
@@ -110,7 +123,7 @@ The exit status is the guest's. A restored machine can be saved again.`,
 }
 
 func restoreVM(ctx context.Context, file string, snap snapshotFlags, stats bool, maxInsns uint64) error {
-	path, _, err := snap.path()
+	path, err := snap.listen()
 	if err != nil {
 		return err
 	}

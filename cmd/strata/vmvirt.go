@@ -88,7 +88,7 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 	}
 	defer restore()
 	cfg.Input = in
-	if cfg.SnapshotPath, _, err = f.snap.path(); err != nil {
+	if cfg.SnapshotPath, err = f.snap.listen(); err != nil {
 		return err
 	}
 	m, err := vm.NewVirt(cfg)
