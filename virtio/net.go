@@ -2,6 +2,7 @@ package virtio
 
 import (
 	"encoding/binary"
+	"slices"
 	"sync"
 )
 
@@ -240,7 +241,7 @@ func (n *Net) transmit() {
 		if l := c.ReadableLen() - NetHeaderSize; l > 0 && l <= NetMaxFrame {
 			c.ReadAt(hdr[:], 0)
 			start := len(n.txBuf)
-			n.txBuf = append(n.txBuf, make([]byte, l)...)
+			n.txBuf = slices.Grow(n.txBuf, l)[:start+l]
 			f := n.txBuf[start:]
 			c.ReadAt(f, NetHeaderSize)
 			if hdr[0]&netHdrNeedsCsum == 0 || completeChecksum(f, &hdr) {
