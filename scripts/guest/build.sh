@@ -6,8 +6,9 @@
 #   ${STRATA_CACHE:-$HOME/.cache/strata}/guest/<key>/{Image,initramfs.cpio.gz,config}
 #
 # <key> is a sha256 over the kernel config fragment, the linux-source-6.1 and
-# cross-compiler package versions, the Go toolchain version and the sources of
-# guest/init, guest/mkcpio and guest/cpio. The kernel alone is cached under
+# cross-compiler package versions, the Go toolchain version, the Go sources of
+# guest/init and guest/mkcpio and the strata packages they import, and the
+# versions of the other modules they use. The kernel alone is cached under
 # guest/kernel/<kernel-key>/ so that changing the init does not rebuild it.
 # Every directory is written under a temporary name and renamed into place, so
 # an interrupted build is never used.
@@ -48,16 +49,24 @@ GOVER=$($GO env GOVERSION)
 # The kernel key covers what the Image depends on; the guest key adds the init.
 KKEY=$( { echo "recipe $RECIPE"; echo "linux-source-6.1 $SRCVER"; echo "cc $CCVER";
           cat "$FRAGMENT"; } | sha256sum | cut -c1-16)
-init_sources() {
-  local d
-  for d in guest/init guest/mkcpio guest/cpio; do
-    [ -d "$ROOT/$d" ] || continue
-    (cd "$ROOT" && find "$d" -name '*.go' ! -name '*_test.go')
-  done | LC_ALL=C sort
+# init_inputs lists what the initramfs is built from: every Go file of the
+# strata packages guest/init and guest/mkcpio depend on, and the version of
+# every other module they use (golang.org/x/sys, …).
+init_inputs() {
+  (cd "$ROOT" && GOOS=linux GOARCH=riscv64 CGO_ENABLED=0 "$GO" list -deps -f '{{with .Module}}{{if eq .Path "strata"}}{{range $.GoFiles}}file {{$.Dir}}/{{.}}
+{{end}}{{range $.EmbedFiles}}file {{$.Dir}}/{{.}}
+{{end}}{{else}}mod {{.Path}} {{.Version}}
+{{end}}{{end}}' ./guest/init ./guest/mkcpio) | LC_ALL=C sort -u
 }
-KEY=$( { echo "kernel $KKEY"; echo "go $GOVER";
-         init_sources | while read -r f; do echo "file $f"; cat "$ROOT/$f"; done; } \
-       | sha256sum | cut -c1-16)
+compute_key() {
+  local inputs
+  inputs=$(init_inputs) || die "go list ./guest/init ./guest/mkcpio failed"
+  { echo "kernel $KKEY"; echo "go $GOVER";
+    while read -r kind rest; do
+      if [ "$kind" = file ]; then echo "file ${rest#"$ROOT"/}"; cat "$rest"; else echo "$kind $rest"; fi
+    done <<<"$inputs"; } | sha256sum | cut -c1-16
+}
+KEY=$(compute_key)
 OUT=$CACHE/$KEY
 KOUT=$CACHE/kernel/$KKEY
 
@@ -145,6 +154,7 @@ build_kernel() {
     die "kernel build failed; full log: $obj/build.log"
   fi
   say "kernel built in $((SECONDS - t0)) s"
+  check_config "$obj/.config"
   local tmp=$CACHE/kernel/.tmp.$KKEY.$$
   rm -rf "$tmp"; mkdir -p "$tmp"
   cp "$obj/arch/riscv/boot/Image" "$tmp/Image"
@@ -169,6 +179,11 @@ rm -rf "$TMP"; mkdir -p "$TMP/work"
 (cd "$ROOT" && "$GO" run ./guest/mkcpio -o "$TMP/initramfs.cpio.gz" \
    -dir dev -dir proc -dir sys -dir tmp -dir mnt -dir root \
    -node dev/console=c:5:1:0600 -file init="$TMP/work/init":0755)
+# The sources may have changed while we built (others commit concurrently):
+# never file an initramfs under a key it was not built from.
+if [ "$(compute_key)" != "$KEY" ]; then
+  die "the init's sources changed during the build; run it again"
+fi
 cp "$KOUT/Image" "$TMP/Image"
 cp "$KOUT/config" "$TMP/config"
 rm -rf "$TMP/work"
