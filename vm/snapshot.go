@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"crypto/sha256"
@@ -197,37 +198,80 @@ func (m *Virt) Snapshot(w io.Writer) error {
 		}
 	}
 
-	var payload bytes.Buffer
-	zw, err := flate.NewWriter(&payload, flate.BestSpeed)
-	if err != nil {
-		return err
-	}
-	enc := gob.NewEncoder(zw)
-	if err := enc.Encode(&st); err != nil {
-		return fmt.Errorf("vm: snapshot: %w", err)
-	}
 	ram, ok := m.Bus.Slice(AddrRAM, m.cfg.MemSize)
 	if !ok {
 		return errors.New("vm: snapshot: RAM not found")
 	}
-	if err := writeRAM(enc, AddrRAM, ram); err != nil {
-		return fmt.Errorf("vm: snapshot: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return err
+	encode := func(out io.Writer) error {
+		zw, err := flate.NewWriter(out, flate.BestSpeed)
+		if err != nil {
+			return err
+		}
+		enc := gob.NewEncoder(zw)
+		if err := enc.Encode(&st); err != nil {
+			return fmt.Errorf("vm: snapshot: %w", err)
+		}
+		if err := writeRAM(enc, AddrRAM, ram); err != nil {
+			return fmt.Errorf("vm: snapshot: %w", err)
+		}
+		return zw.Close()
 	}
 
+	// A seekable w (a file) gets the payload streamed after a placeholder
+	// header that is filled in at the end; anything else gets it from a
+	// buffer, since the header comes first.
+	if ws, ok := w.(io.WriteSeeker); ok {
+		if start, err := ws.Seek(0, io.SeekCurrent); err == nil {
+			if _, err := ws.Write(make([]byte, snapHeaderSize)); err != nil {
+				return err
+			}
+			h := sha256.New()
+			cw := &countWriter{w: io.MultiWriter(ws, h)}
+			if err := encode(cw); err != nil {
+				return err
+			}
+			if _, err := ws.Seek(start, io.SeekStart); err != nil {
+				return err
+			}
+			if _, err := ws.Write(snapHeader(cw.n, h.Sum(nil))); err != nil {
+				return err
+			}
+			_, err := ws.Seek(start+int64(snapHeaderSize)+cw.n, io.SeekStart)
+			return err
+		}
+	}
+	var payload bytes.Buffer
+	if err := encode(&payload); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(payload.Bytes())
+	if _, err := w.Write(snapHeader(int64(payload.Len()), sum[:])); err != nil {
+		return err
+	}
+	_, err := w.Write(payload.Bytes())
+	return err
+}
+
+// snapHeader returns the file header for a payload of n bytes with the
+// given SHA-256.
+func snapHeader(n int64, sum []byte) []byte {
 	hdr := make([]byte, 0, snapHeaderSize)
 	hdr = append(hdr, snapMagic...)
 	hdr = binary.LittleEndian.AppendUint32(hdr, SnapshotVersion)
-	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(payload.Len()))
-	sum := sha256.Sum256(payload.Bytes())
-	hdr = append(hdr, sum[:]...)
-	if _, err := w.Write(hdr); err != nil {
-		return err
-	}
-	_, err = w.Write(payload.Bytes())
-	return err
+	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(n))
+	return append(hdr, sum...)
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // writeRAM encodes the non-zero pages of ram (at guest address base) as
@@ -252,9 +296,10 @@ func writeRAM(enc *gob.Encoder, base uint64, ram []byte) error {
 	return enc.Encode(&pageRun{End: true})
 }
 
-// ReadSnapshotPayload checks a snapshot's header and checksum and returns
-// its payload.
-func readSnapshotPayload(r io.Reader) ([]byte, error) {
+// readSnapshotPayload checks a snapshot's header and checksum and returns
+// a reader of its payload. A seekable r (a file) is read twice — once to
+// check the checksum, then for decoding — instead of being held in memory.
+func readSnapshotPayload(r io.Reader) (io.Reader, error) {
 	hdr := make([]byte, snapHeaderSize)
 	n, err := io.ReadFull(r, hdr)
 	if n < len(snapMagic) || string(hdr[:len(snapMagic)]) != snapMagic {
@@ -273,18 +318,37 @@ func readSnapshotPayload(r io.Reader) ([]byte, error) {
 	if size > snapMaxPayload {
 		return nil, fmt.Errorf("%w: header claims a %d-byte payload", ErrSnapshotCorrupt, size)
 	}
-	var payload bytes.Buffer
-	got, err := payload.ReadFrom(io.LimitReader(r, int64(size)))
+	var (
+		payload bytes.Buffer
+		dst     io.Writer = &payload
+		h                 = sha256.New()
+		start   int64     = -1
+	)
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if start, err = rs.Seek(0, io.SeekCurrent); err != nil {
+			start = -1
+		} else {
+			dst = io.Discard
+		}
+	}
+	got, err := io.Copy(io.MultiWriter(dst, h), io.LimitReader(r, int64(size)))
 	if err != nil {
 		return nil, fmt.Errorf("vm: reading snapshot: %w", err)
 	}
 	if uint64(got) != size {
 		return nil, fmt.Errorf("%w: payload has %d of %d bytes", ErrSnapshotTruncated, got, size)
 	}
-	if sum := sha256.Sum256(payload.Bytes()); !bytes.Equal(sum[:], hdr[22:]) {
+	if !bytes.Equal(h.Sum(nil), hdr[22:]) {
 		return nil, ErrSnapshotChecksum
 	}
-	return payload.Bytes(), nil
+	if start < 0 {
+		return &payload, nil
+	}
+	rs := r.(io.ReadSeeker)
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("vm: reading snapshot: %w", err)
+	}
+	return bufio.NewReaderSize(io.LimitReader(rs, int64(size)), 1<<20), nil
 }
 
 // RestoreVirt rebuilds a machine from a snapshot written by Snapshot: the
@@ -300,7 +364,7 @@ func RestoreVirt(r io.Reader, cfg VirtConfig) (*Virt, error) {
 	if err != nil {
 		return nil, err
 	}
-	zr := flate.NewReader(bytes.NewReader(payload))
+	zr := flate.NewReader(payload)
 	dec := gob.NewDecoder(zr)
 	var st snapState
 	if err := dec.Decode(&st); err != nil {

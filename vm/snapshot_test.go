@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,6 +173,29 @@ func TestSnapshotErrors(t *testing.T) {
 	if _, err := RestoreVirt(bytes.NewReader(good), VirtConfig{}); err != nil {
 		t.Fatalf("good snapshot: %v", err)
 	}
+	if _, err := RestoreVirt(struct{ io.Reader }{bytes.NewReader(good)}, VirtConfig{}); err != nil {
+		t.Fatalf("good snapshot, unseekable: %v", err)
+	}
+	// Written to a file after other data (streamed, the header patched
+	// in place afterwards), it restores from that offset, and the file
+	// ends with it.
+	f, err := os.Create(filepath.Join(t.TempDir(), "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("prefix")
+	if err := m.Snapshot(f); err != nil {
+		t.Fatal(err)
+	}
+	end, _ := f.Seek(0, io.SeekCurrent)
+	if fi, _ := f.Stat(); fi.Size() != end {
+		t.Fatalf("file position %d after the snapshot, size %d", end, fi.Size())
+	}
+	f.Seek(int64(len("prefix")), io.SeekStart)
+	if _, err := RestoreVirt(f, VirtConfig{}); err != nil {
+		t.Fatalf("file snapshot: %v", err)
+	}
 	mod := func(f func(p []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
 	for _, tc := range []struct {
 		name string
@@ -188,10 +212,15 @@ func TestSnapshotErrors(t *testing.T) {
 		{"huge length", mod(func(p []byte) []byte { binary.LittleEndian.PutUint64(p[14:], 1<<62); return p }), ErrSnapshotCorrupt},
 		{"garbage payload", corruptPayload(good), ErrSnapshotCorrupt},
 	} {
+		// A seekable reader (checked, then decoded from the start
+		// again) and a plain one (held in memory).
 		if _, err := RestoreVirt(bytes.NewReader(tc.data), VirtConfig{}); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		} else {
 			t.Logf("%s: %v", tc.name, err)
+		}
+		if _, err := RestoreVirt(struct{ io.Reader }{bytes.NewReader(tc.data)}, VirtConfig{}); !errors.Is(err, tc.want) {
+			t.Errorf("%s, unseekable: %v, want %v", tc.name, err, tc.want)
 		}
 	}
 }
