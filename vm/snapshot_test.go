@@ -247,21 +247,40 @@ func strataBinary(t *testing.T) string {
 	return bin
 }
 
-// TestSnapshotLinux boots Linux with a script that prints a marker,
-// sleeps, then writes and hashes a file; snapshots it during the sleep;
-// and restores the snapshot in a new process (strata vm restore), whose
-// console must show the rest of the script and which must exit 0.
+// TestSnapshotLinux boots Linux on two harts with an ext4 disk and the
+// rng, with a script that mounts the disk, prints a marker, sleeps, then
+// uses the rng and the disk and writes and hashes a file; snapshots it
+// during the sleep; and restores the snapshot in a new process (strata vm
+// restore), whose console must show the rest of the script, which must
+// exit 0, and whose write to the disk must be in the image.
 func TestSnapshotLinux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots Linux and builds strata")
 	}
 	kernel, initrd := linuxGuest(t)
+	for _, tool := range []string{"mkfs.ext4", "debugfs"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: install the Debian package e2fsprogs (make setup does)", tool)
+		}
+	}
 	bin := strataBinary(t)
-	path := filepath.Join(t.TempDir(), "linux.snap")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "linux.snap")
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	if err := os.WriteFile(filepath.Join(src, "host.txt"), []byte("written on the host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "disk.img")
+	if b, err := exec.Command("mkfs.ext4", "-q", "-F", "-d", src, img, "16M").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v\n%s", err, b)
+	}
 	out := &syncBuffer{}
-	script := guest.ScriptArg("echo snap-before", "sleep 2", "write /snapfile hello", "sha256sum /snapfile", "echo snap-after")
+	script := guest.ScriptArg("mount -t ext4 /dev/vda /mnt", "echo snap-before", "sleep 2",
+		"hwrng 8", "cat /mnt/host.txt", "write /mnt/guest.txt written after restore",
+		"write /snapfile hello", "sha256sum /snapfile", "echo snap-after")
 	m, err := NewVirt(VirtConfig{Kernel: kernel, Initrd: initrd, Append: guest.Cmdline + " " + script,
-		Harts: 2, RNG: true, Console: out, SnapshotPath: path})
+		Harts: 2, RNG: true, Disks: []Disk{{Path: img}}, Console: out, SnapshotPath: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +317,7 @@ func TestSnapshotLinux(t *testing.T) {
 	got := clean(rest.String())
 	t.Logf("restored run took %v; console:\n%s", time.Since(start), got)
 	for _, want := range []string{
+		"written on the host\n",
 		"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  /snapfile",
 		"\nsnap-after\n", guest.ScriptDone + ", 0 failed", guest.PowerOff,
 	} {
@@ -307,6 +327,9 @@ func TestSnapshotLinux(t *testing.T) {
 	}
 	if strings.Contains(got, guest.Banner) || strings.Contains(got, "\nsnap-before\n") {
 		t.Error("the restored guest booted again instead of continuing")
+	}
+	if b, err := exec.Command("debugfs", "-R", "cat /guest.txt", img).Output(); err != nil || string(b) != "written after restore\n" {
+		t.Errorf("guest.txt on the host: %q, %v", b, err)
 	}
 }
 
