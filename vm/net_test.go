@@ -8,10 +8,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"strata/guest"
 	"strata/netback"
@@ -140,4 +145,154 @@ func TestLinuxNetUser(t *testing.T) {
 		}
 	}
 	t.Logf("powered off after %v wall, %d instructions", time.Since(start), res.Instret)
+}
+
+// inNetns runs fn on a thread moved into the named network namespace;
+// sockets and TAP interfaces created by fn belong to it.
+func inNetns(t *testing.T, ns string, fn func() error) error {
+	t.Helper()
+	runtime.LockOSThread()
+	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer unix.Close(orig)
+	nsfd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer unix.Close(nsfd)
+	if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	ferr := fn()
+	if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+		t.Fatal(err) // the thread stays locked and dies with the goroutine
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
+
+// TestLinuxNetTAP boots the Linux guest on a TAP interface living in a
+// private network namespace where the host side is 10.0.2.2/24: the guest
+// configures itself statically (ifup eth0 static), fetches a page and
+// 1 MiB from a server listening in the namespace, and serves a page that a
+// client in the namespace fetches from 10.0.2.15. Needs root.
+func TestLinuxNetTAP(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (ip netns, /dev/net/tun)")
+	}
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		t.Skip("no /dev/net/tun")
+	}
+	kernel, initrd := linuxGuest(t)
+	ns := fmt.Sprintf("strata-vmtap-%d", os.Getpid())
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v\n%s", args, err, out)
+		}
+	}
+	ip("netns", "add", ns)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	ip("-n", ns, "link", "set", "lo", "up")
+
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	var l net.Listener
+	var m *Virt
+	var con netConsole
+	if err := inNetns(t, ns, func() error {
+		var err error
+		if l, err = net.Listen("tcp", "0.0.0.0:8000"); err != nil {
+			return err
+		}
+		script := guest.ScriptArg(
+			"ifup eth0 static",
+			"httpget http://10.0.2.2:8000/",
+			"httpget -q http://10.0.2.2:8000/big",
+			"httpserve 8080 hello-over-tap 1",
+			"httpwait 30",
+		)
+		m, err = NewVirt(VirtConfig{Kernel: kernel, Initrd: initrd, Append: guest.Cmdline + " " + script,
+			Harts: 1, RNG: true, Nets: []netback.Spec{{Kind: "tap", TAP: "stt0"}}, Console: &con})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			w.Write(big)
+			return
+		}
+		io.WriteString(w, "hello over tap")
+	}))
+	defer l.Close()
+	ip("-n", ns, "addr", "add", "10.0.2.2/24", "dev", "stt0")
+	ip("-n", ns, "link", "set", "stt0", "up")
+
+	got := make(chan string, 1)
+	go func() {
+		deadline := time.Now().Add(50 * time.Second)
+		for time.Now().Before(deadline) && !strings.Contains(con.String(), "httpserve: serving") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		for time.Now().Before(deadline) {
+			var body string
+			err := inNetns(t, ns, func() error {
+				c, err := net.DialTimeout("tcp", "10.0.2.15:8080", 5*time.Second)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(c, "GET / HTTP/1.0\r\nHost: guest\r\n\r\n")
+				b, err := io.ReadAll(c)
+				body = string(b)
+				return err
+			})
+			if err == nil {
+				got <- body
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		got <- "(no answer from the guest)"
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := m.Run(ctx)
+	out := con.String()
+	if err != nil {
+		t.Fatalf("run: %v\nconsole:\n%s", err, out)
+	}
+	for _, want := range []string{
+		"eth0: 10.0.2.15/24 gateway 10.0.2.2",
+		"# httpget http://10.0.2.2:8000/\nhello over tap\n",
+		"httpget: 1048576 bytes in",
+		"strata guest: script done, 0 failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	select {
+	case body := <-got:
+		if !strings.HasSuffix(body, "\r\n\r\nhello-over-tap\n") {
+			t.Errorf("namespace client got %q", body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("namespace client did not finish")
+	}
+	if res.ExitCode != 0 || t.Failed() {
+		t.Fatalf("exit %d; console:\n%s", res.ExitCode, out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "httpget: ") {
+			t.Log(l)
+		}
+	}
 }
