@@ -21,10 +21,28 @@ import (
 // directories: the script mounts the writable one, reads a host file,
 // writes a new one and lists the directory; the host then sees the guest's
 // file. On the read-only share the guest can read but a write fails, and
-// the host directory is unchanged.
+// the host directory is unchanged. Host symlinks leading out of the share
+// (absolute and "../") are resolved by the guest in its own namespace: the
+// host file they name is never read, and a write through one lands in the
+// guest's root file system, not next to the share.
 func TestLinux9P(t *testing.T) {
 	kernel, initrd := linuxGuest(t)
-	dir, roDir := t.TempDir(), t.TempDir()
+	parent, roDir := t.TempDir(), t.TempDir()
+	dir := filepath.Join(parent, "share")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Host symlinks pointing outside the share: the guest resolves them in
+	// its own namespace, never on the host.
+	secret := filepath.Join(parent, "secret.txt")
+	if err := os.WriteFile(secret, []byte("host secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"abs": secret, "up": "../secret.txt", "upnew": "../created.txt"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello from the host\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +69,10 @@ func TestLinux9P(t *testing.T) {
 		"sha256sum /mnt/big.bin",
 		"mkdir -p /mnt/sub/deeper",
 		"write /mnt/sub/deeper/nested.txt nested",
+		"cat /mnt/abs",
+		"cat /mnt/up",
+		"write /mnt/upnew lands in the guest root",
+		"cat /created.txt",
 		"mount -t 9p -o trans=virtio,version=9p2000.L rodata /ro",
 		"cat /ro/ro.txt",
 		"write /ro/nope.txt must fail",
@@ -69,7 +91,8 @@ func TestLinux9P(t *testing.T) {
 		"# cat /ro/ro.txt\nread-only data\n",
 		hex.EncodeToString(sum[:]),
 		"read-only file system",
-		"strata guest: script done, 1 failed",
+		"# cat /created.txt\nlands in the guest root\n",
+		"strata guest: script done, 3 failed",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("console lacks %q", want)
@@ -81,6 +104,12 @@ func TestLinux9P(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "sub/deeper/nested.txt")); err != nil || string(b) != "nested\n" {
 		t.Errorf("host sees sub/deeper/nested.txt = %q, %v", b, err)
+	}
+	if strings.Contains(out, "host secret") {
+		t.Error("the guest read a host file outside the share")
+	}
+	if ents, _ := os.ReadDir(parent); len(ents) != 2 {
+		t.Errorf("the share's parent has %d entries", len(ents))
 	}
 	if ents, _ := os.ReadDir(roDir); len(ents) != 1 {
 		t.Errorf("read-only share has %d entries", len(ents))
