@@ -107,6 +107,7 @@ func TestSession(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello, guest\n"), 0o644)
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	fds := openFDs(t)
 	c := newClient(t, dir, false)
 
 	// Walk, getattr, open, read.
@@ -217,6 +218,19 @@ func TestSession(t *testing.T) {
 	if len(c.s.fids) != 0 {
 		t.Fatal("fids leaked")
 	}
+	c.s.Close()
+	if n := openFDs(t); n != fds {
+		t.Fatalf("%d descriptors open after Close, %d before", n, fds)
+	}
+}
+
+// openFDs counts the process's open file descriptors.
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
 }
 
 // TestTraversal tries to leave the shared directory: "..", names with
