@@ -231,3 +231,25 @@ func TestUserNetwork(t *testing.T) {
 	hc.CloseIdleConnections()
 	client.CloseIdleConnections()
 }
+
+func TestHostAddr(t *testing.T) {
+	for _, c := range []struct {
+		ip   [4]byte
+		want string
+	}{
+		{[4]byte{10, 0, 2, 2}, "127.0.0.1:80"},
+		{[4]byte{93, 184, 216, 34}, "93.184.216.34:80"},
+		{[4]byte{192, 168, 1, 1}, "192.168.1.1:80"},
+		{[4]byte{10, 0, 2, 3}, ""},
+		{[4]byte{10, 0, 2, 255}, ""},
+		{[4]byte{255, 255, 255, 255}, ""},
+		{[4]byte{224, 0, 0, 251}, ""},
+		{[4]byte{0, 0, 0, 0}, ""},
+		{[4]byte{127, 0, 0, 1}, ""},
+	} {
+		got, ok := hostAddr(tcpip.AddrFrom4(c.ip), 80)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("hostAddr(%v) = %q, %v", c.ip, got, ok)
+		}
+	}
+}

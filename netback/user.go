@@ -222,20 +222,32 @@ func (u *User) untrack(cs ...io.Closer) {
 }
 
 // hostAddr maps a destination the guest dialed to the host address to
-// dial: the gateway is the host's loopback, anything else is itself.
-func hostAddr(a tcpip.Address, port uint16) string {
+// dial: the gateway is the host's loopback, a unicast address outside the
+// guest network is itself. Other addresses of 10.0.2.0/24, broadcast,
+// multicast, unspecified and loopback destinations are not proxied (false),
+// so nothing the guest broadcasts is repeated on the host's networks.
+func hostAddr(a tcpip.Address, port uint16) (string, bool) {
 	ip := net.IP(a.AsSlice())
-	if a == gatewayAddr {
+	switch {
+	case a == gatewayAddr:
 		ip = net.IPv4(127, 0, 0, 1)
+	case ip.To4() == nil, ip.Mask(net.CIDRMask(24, 32)).Equal(net.IPv4(10, 0, 2, 0)),
+		!ip.IsGlobalUnicast() && !ip.IsPrivate(), ip.Equal(net.IPv4bcast):
+		return "", false
 	}
-	return net.JoinHostPort(ip.String(), strconv.Itoa(int(port)))
+	return net.JoinHostPort(ip.String(), strconv.Itoa(int(port))), true
 }
 
 // forwardTCP proxies one guest TCP connection (runs on its own goroutine).
 func (u *User) forwardTCP(r *tcp.ForwarderRequest) {
 	id := r.ID()
+	target, ok := hostAddr(id.LocalAddress, id.LocalPort)
+	if !ok {
+		r.Complete(true)
+		return
+	}
 	d := net.Dialer{Timeout: dialTimeout}
-	hc, err := d.DialContext(u.ctx, "tcp", hostAddr(id.LocalAddress, id.LocalPort))
+	hc, err := d.DialContext(u.ctx, "tcp", target)
 	if err != nil {
 		r.Complete(true) // RST: connection refused
 		return
@@ -285,13 +297,16 @@ func (u *User) splice(a, b net.Conn) {
 // by the stack; the work happens on a goroutine).
 func (u *User) forwardUDP(r *udp.ForwarderRequest) {
 	id := r.ID()
+	target, ok := hostAddr(id.LocalAddress, id.LocalPort)
+	if !ok {
+		return
+	}
 	var wq waiter.Queue
 	ep, e := r.CreateEndpoint(&wq)
 	if e != nil {
 		return
 	}
 	gc := gonet.NewUDPConn(&wq, ep)
-	target := hostAddr(id.LocalAddress, id.LocalPort)
 	if !u.begin(gc) {
 		gc.Close()
 		return
