@@ -58,12 +58,12 @@ type bootResult struct {
 
 func boot(t *testing.T, p Paths, smp int, cmdline string, extra ...string) bootResult {
 	t.Helper()
-	return bootInput(t, p, smp, cmdline, "", extra...)
+	return bootInput(t, p, smp, cmdline, nil, extra...)
 }
 
-// bootInput boots the guest and, once the banner is out, types input on
-// its console.
-func bootInput(t *testing.T, p Paths, smp int, cmdline, input string, extra ...string) bootResult {
+// bootInput boots the guest; respond, if not nil, sees every console line
+// (\r removed) and returns what to type on the console next, if anything.
+func bootInput(t *testing.T, p Paths, smp int, cmdline string, respond func(line string) string, extra ...string) bootResult {
 	t.Helper()
 	needTool(t, "qemu-system-riscv64", "qemu-system-misc")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -90,8 +90,10 @@ func bootInput(t *testing.T, p Paths, smp int, cmdline, input string, extra ...s
 		line := strings.ReplaceAll(sc.Text(), "\r", "")
 		if line == Banner && r.banner == 0 {
 			r.banner = time.Since(start)
-			if input != "" {
-				go stdin.Write([]byte(input))
+		}
+		if respond != nil {
+			if in := respond(line); in != "" {
+				go stdin.Write([]byte(in))
 			}
 		}
 		r.lines = append(r.lines, line)
@@ -227,21 +229,29 @@ func TestQEMUBootSMP2(t *testing.T) {
 }
 
 // TestQEMUInteractive types at the shell: no strata.script on the command
-// line, so the init prompts on the console.
+// line, so the init prompts on the console. Each line is typed once the
+// previous command's output is out, since the tty echoes typed text at once
+// and would otherwise interleave it with the shell's prompts.
 func TestQEMUInteractive(t *testing.T) {
 	p := built(t)
-	r := bootInput(t, p, 1, "console=ttyS0", "echo hello 'big  world'\nnproc\npoweroff\n")
-	// The tty echoes the typed lines at once; each prompt then precedes the
-	// output of the command read after it.
-	var got []string
-	for _, l := range r.lines {
-		if strings.HasPrefix(l, Prompt) {
-			got = append(got, strings.TrimPrefix(l, Prompt))
+	step := 0
+	r := bootInput(t, p, 1, "console=ttyS0", func(line string) string {
+		out := strings.TrimPrefix(line, Prompt)
+		switch {
+		case step == 0 && line == Banner:
+			step++
+			return "echo hello 'big  world'\n"
+		case step == 1 && strings.HasSuffix(line, "hello big  world") && !strings.Contains(line, "'"):
+			step++
+			return "nproc\n"
+		case step == 2 && out == "1":
+			step++
+			return "poweroff\n"
 		}
-	}
-	out := strings.Join(r.lines, "\n")
-	if r.exitCode != 0 || len(got) < 2 || got[0] != "hello big  world" || got[1] != "1" {
-		t.Fatalf("QEMU exit status %d; console:\n%s", r.exitCode, out)
+		return ""
+	})
+	if r.exitCode != 0 || step != 3 {
+		t.Fatalf("QEMU exit status %d, reached step %d of 3; console:\n%s", r.exitCode, step, strings.Join(r.lines, "\n"))
 	}
 }
 
