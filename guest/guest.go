@@ -100,11 +100,11 @@ func decodeScript(arg string) ([]string, error) {
 	return out, nil
 }
 
-// Root returns the strata source tree: $STRATA_ROOT if set, else the tree
+// Root returns the strata source tree: $STRATA_SRC if set, else the tree
 // this package was compiled from, else the first directory upwards from the
 // working directory that holds scripts/guest/build.sh.
 func Root() (string, error) {
-	if r := os.Getenv("STRATA_ROOT"); r != "" {
+	if r := os.Getenv("STRATA_SRC"); r != "" {
 		return r, nil
 	}
 	if _, file, _, ok := runtime.Caller(0); ok {
@@ -122,7 +122,7 @@ func Root() (string, error) {
 			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", errors.New("guest: cannot find the strata tree (scripts/guest/build.sh); set STRATA_ROOT")
+			return "", errors.New("guest: cannot find the strata tree (scripts/guest/build.sh); set STRATA_SRC")
 		}
 	}
 }
