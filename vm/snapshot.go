@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"strata/dev"
+	"strata/netback"
 	"strata/riscv"
 	"strata/sbi"
 	"strata/virtio"
@@ -72,6 +73,7 @@ type snapConfig struct {
 	Disks   []Disk
 	RNG     bool
 	Shares  []Share // host directories by path, like disks
+	Nets    []netback.Spec
 	DTB     []byte
 	DTBAddr uint64
 	BootROM []byte // the reset-vector ROM (BiosFirmware only)
@@ -153,15 +155,15 @@ func (m *Virt) Snapshot(w io.Writer) error {
 	if m.isDone() {
 		return errors.New("vm: snapshot of a machine that has powered off")
 	}
-	if len(m.cfg.Nets) > 0 {
-		// virtio-net receives on the backend's goroutine, outside run
-		// slices: its queues and RAM can change while they are saved.
-		return errors.New("vm: snapshots of machines with virtio-net devices are not supported yet")
+	// virtio-net receives on its backend's goroutine, outside run slices:
+	// hold such devices still until queues and RAM are saved.
+	for _, t := range m.virtio {
+		defer t.Quiesce()()
 	}
 	st := snapState{
 		Config: snapConfig{
 			Bios: m.cfg.Bios, MemSize: m.cfg.MemSize, Harts: len(m.Harts), Append: m.cfg.Append,
-			Disks: m.cfg.Disks, RNG: m.cfg.RNG, Shares: m.cfg.Shares, DTB: m.DTB, DTBAddr: m.DTBAddr,
+			Disks: m.cfg.Disks, RNG: m.cfg.RNG, Shares: m.cfg.Shares, Nets: m.cfg.Nets, DTB: m.DTB, DTBAddr: m.DTBAddr,
 		},
 		CLINT: m.CLINT.SaveState(),
 		PLIC:  m.PLIC.SaveState(),
@@ -372,7 +374,7 @@ func RestoreVirt(r io.Reader, cfg VirtConfig) (*Virt, error) {
 	}
 	sc := st.Config
 	cfg.Bios, cfg.MemSize, cfg.Harts, cfg.Append = sc.Bios, sc.MemSize, sc.Harts, sc.Append
-	cfg.Disks, cfg.RNG, cfg.Shares = sc.Disks, sc.RNG, sc.Shares
+	cfg.Disks, cfg.RNG, cfg.Shares, cfg.Nets = sc.Disks, sc.RNG, sc.Shares, sc.Nets
 	cfg.Kernel, cfg.Initrd, cfg.Firmware = nil, nil, nil
 	cfg.restoring = true
 	if len(st.Harts) != sc.Harts {

@@ -7,6 +7,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"strata/guest"
+	"strata/netback"
 )
 
 // syncBuffer is a console that tests may read while the machine writes.
@@ -392,4 +396,62 @@ func TestSnapshotCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSnapshotLinuxNet snapshots a Linux guest with user-mode networking
+// up (an HTTP fetch before the snapshot) and restores it over a fresh
+// backend: the guest's next fetch goes through without reconfiguring.
+func TestSnapshotLinuxNet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots Linux")
+	}
+	kernel, initrd := linuxGuest(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "served "+r.URL.Path)
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	url := "http://10.0.2.2:" + port
+	script := guest.ScriptArg("ifup eth0", "httpget "+url+"/before", "echo snap-before", "sleep 2",
+		"httpget "+url+"/after", "echo snap-after")
+	path := filepath.Join(t.TempDir(), "net.snap")
+	out := &syncBuffer{}
+	m, err := NewVirt(VirtConfig{Kernel: kernel, Initrd: initrd, Append: guest.Cmdline + " " + script,
+		Nets: []netback.Spec{{Kind: "user"}}, Console: out, SnapshotPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := func(s string) string { return strings.ReplaceAll(s, "\r", "") }
+	go func() {
+		for !strings.Contains(clean(out.String()), "\nsnap-before\n") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		m.RequestSnapshot()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if _, err := m.Run(ctx); !errors.Is(err, ErrSnapshotted) {
+		t.Fatalf("run: %v\nconsole:\n%s", err, out.String())
+	}
+	m.Close() // the old backend goes away, as with a process exit
+	if !strings.Contains(clean(out.String()), "served /before") {
+		t.Fatalf("no fetch before the snapshot:\n%s", out.String())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rest := &syncBuffer{}
+	r, err := RestoreVirt(f, VirtConfig{Console: rest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res, err := r.Run(ctx)
+	got := clean(rest.String())
+	if err != nil || res.ExitCode != 0 || !strings.Contains(got, "served /after") || !strings.Contains(got, "script done, 0 failed") {
+		t.Fatalf("restored run: %v, exit %d; console:\n%s", err, res.ExitCode, got)
+	}
+	t.Logf("restored console:\n%s", got)
 }
