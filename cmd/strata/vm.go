@@ -119,6 +119,9 @@ func runVM(ctx context.Context, f vmRunFlags) error {
 	if f.kernel == "" {
 		return errors.New("--kernel is required with --bios none")
 	}
+	if f.snap.onSignal != "" || f.snap.after != "" {
+		return errors.New("snapshots are for the virt board: --bios none machines cannot be saved")
+	}
 	prog, err := os.ReadFile(f.kernel)
 	if err != nil {
 		return err
