@@ -49,6 +49,12 @@ guest: setup
 bench-cpu: setup
 	$(GO) run ./bench/cpucmp $(BENCHFLAGS)
 
+# The Linux guest on strata (built-in SBI and OpenSBI) against QEMU: boot
+# time, in-guest benchmarks, virtio-blk, idle host CPU. See bench/README.md.
+.PHONY: bench-vm
+bench-vm: setup
+	$(GO) run ./bench/vmcmp $(BENCHFLAGS)
+
 # A short fuzzing pass over every fuzz target.
 FUZZTIME ?= 20s
 fuzz:
