@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -156,5 +157,31 @@ func TestRTCState(t *testing.T) {
 	}
 	if b.SaveState() != a.SaveState() {
 		t.Fatalf("state %+v, want %+v", b.SaveState(), a.SaveState())
+	}
+}
+
+// TestStateCoversDevices fails when a field is added to a device without
+// a decision about snapshots: save it in the device's state or list it
+// here as wiring or host-side.
+func TestStateCoversDevices(t *testing.T) {
+	for _, tc := range []struct {
+		v      any
+		fields string // every field, saved or not
+	}{
+		{CLINT{}, "mu harts msip mtimecmp start offset now"},
+		{UART{}, "mu out in ier lcr mcr scr fcr dll dlm thre IRQ"},
+		{PLIC{}, "mu n words prio level pending claimed valid enable thresh ctx line"},
+		{RTC{}, "mu now offset timeHigh alarm armed irqEnabled irqPending line IRQ"},
+	} {
+		known := map[string]bool{}
+		for _, f := range strings.Fields(tc.fields) {
+			known[f] = true
+		}
+		ty := reflect.TypeOf(tc.v)
+		for i := 0; i < ty.NumField(); i++ {
+			if !known[ty.Field(i).Name] {
+				t.Errorf("%s.%s: new field; save it in the device's state (dev/state.go) and list it here", ty.Name(), ty.Field(i).Name)
+			}
+		}
 	}
 }

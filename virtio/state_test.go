@@ -198,3 +198,26 @@ func TestNetStateQuiesced(t *testing.T) {
 	be2.recv([]byte("new frame"))
 	d2.mem.check(t)
 }
+
+// TestStateCoversTransport fails when a field is added to the transport
+// or a queue without a decision about snapshots.
+func TestStateCoversTransport(t *testing.T) {
+	for _, tc := range []struct {
+		v      any
+		fields string // every field, saved, derived or wiring
+	}{
+		{MMIO{}, "mu dev mem irq offered devFeatSel drvFeatSel drvFeatures status queueSel queues active configGen broken isr lineMu line err"},
+		{Queue{}, "num ready descAddr availAddr usedAdr max mem desc avail used indirect eventIdx lastAvail usedIdx signalled broken fail chain"},
+	} {
+		known := map[string]bool{}
+		for _, f := range strings.Fields(tc.fields) {
+			known[f] = true
+		}
+		ty := reflect.TypeOf(tc.v)
+		for i := 0; i < ty.NumField(); i++ {
+			if !known[ty.Field(i).Name] {
+				t.Errorf("%s.%s: new field; save it in virtio/state.go and list it here", ty.Name(), ty.Field(i).Name)
+			}
+		}
+	}
+}
