@@ -484,6 +484,9 @@ func run(c config) error {
 		return err
 	}
 	ms0 := c.machines
+	if _, err := machineList(c, guest.Paths{}); err != nil { // names only; paths come later
+		return err
+	}
 	wantQEMU, wantFW := strings.Contains(ms0, "qemu"), strings.Contains(ms0, "opensbi")
 	if wantQEMU {
 		if c.qemu, err = need(c.qemu, "qemu-system-misc"); err != nil {
