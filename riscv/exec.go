@@ -602,12 +602,20 @@ func (h *Hart) execCSR(in *Inst) bool {
 		return false
 	}
 	if write {
+		// For read-modify-write, mip.SEIP contributes only its
+		// software-writable bit, not the PLIC's line (privileged spec,
+		// mip): otherwise a csrs on mip (OpenSBI setting SSIP for an IPI)
+		// would latch a pending external interrupt forever.
+		base := old
+		if csr == CSRMip {
+			base = old&^MipSEIP | h.mipSW&MipSEIP
+		}
 		n := src
 		switch op {
 		case OpCSRRS:
-			n = old | src
+			n = base | src
 		case OpCSRRC:
-			n = old &^ src
+			n = base &^ src
 		}
 		if !h.csrWrite(csr, n) {
 			return false

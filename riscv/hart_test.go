@@ -518,3 +518,15 @@ func TestSupervisorEcallHook(t *testing.T) {
 		t.Fatalf("hook pc %#x a0 %d a1 %d mcause %d instret %d", seen, h.X[10], h.X[11], h.mcause, h.Instret())
 	}
 }
+
+// A csrs on mip must not latch the PLIC's SEIP line into the
+// software-writable SEIP bit.
+func TestMipRMWDoesNotLatchExternalSEIP(t *testing.T) {
+	h := machine(t, addi(10, 0, 2), encI(0x73, 2, 0, 10, CSRMip)) // csrs mip, a0 (SSIP)
+	h.SetIRQ(MipSEIP, true)
+	h.Run(2)
+	h.SetIRQ(MipSEIP, false)
+	if v, _ := h.CSR(CSRMip); v&MipSEIP != 0 || v&MipSSIP == 0 {
+		t.Fatalf("mip = %#x after the PLIC dropped SEIP: SEIP latched", v)
+	}
+}
