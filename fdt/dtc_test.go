@@ -124,9 +124,9 @@ func TestParseDTCOutput(t *testing.T) {
 		t.Error("child property missing")
 	}
 
-	ref, err := os.ReadFile(filepath.Join("..", "..", "shared", "reference", "qemu-virt-512M-smp1.dts"))
+	ref, err := os.ReadFile(filepath.Join("..", "vm", "testdata", "qemu-virt-512M-smp1.dts"))
 	if err != nil {
-		t.Skipf("reference tree not available: %v", err)
+		t.Fatalf("reference tree: %v", err)
 	}
 	blob := dtc(t, ref, "-I", "dts", "-O", "dtb")
 	tree, err = Parse(blob)

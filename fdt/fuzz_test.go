@@ -57,7 +57,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		seeds[name] = b
 		seeds[name+"-truncated"] = b[:len(b)*2/3]
 	}
-	ref, err := os.ReadFile(filepath.Join("..", "..", "shared", "reference", "qemu-virt-512M-smp1.dts"))
+	ref, err := os.ReadFile(filepath.Join("..", "vm", "testdata", "qemu-virt-512M-smp1.dts"))
 	if err != nil {
 		t.Fatal(err)
 	}

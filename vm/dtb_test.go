@@ -13,7 +13,7 @@ import (
 	"strata/fdt"
 )
 
-const refDTS = "../../shared/reference/qemu-virt-512M-smp1.dts"
+const refDTS = "testdata/qemu-virt-512M-smp1.dts"
 
 // dtc runs the device-tree compiler on input; a missing dtc fails the test.
 func dtc(t testing.TB, input []byte, args ...string) []byte {
