@@ -72,3 +72,16 @@ func TestLinuxBoots(t *testing.T) {
 		})
 	}
 }
+
+// TestLinuxVirtioConsole runs the guest's console on hvc0, the virtio
+// console, instead of the UART.
+func TestLinuxVirtioConsole(t *testing.T) {
+	kernel, initrd := linuxGuest(t)
+	out, res := runVirt(t, VirtConfig{Bios: BiosBuiltin, Kernel: kernel, Initrd: initrd, VirtioConsole: true,
+		Append: "console=hvc0 " + guest.ScriptArg("uname -a", "cat /sys/class/tty/console/active")})
+	out = strings.ReplaceAll(out, "\r", "")
+	if res.ExitCode != 0 || !strings.Contains(out, guest.Banner) || !strings.Contains(out, "hvc0\n") ||
+		!strings.Contains(out, "script done, 0 failed") {
+		t.Fatalf("exit %d; console:\n%s", res.ExitCode, out)
+	}
+}

@@ -55,6 +55,10 @@ type VirtConfig struct {
 	Input    io.Reader // console input (UART and SBI console); nil for none
 	Disks    []Disk    // virtio-blk disks, in slot order
 	RNG      bool      // a virtio-rng device fed from the host's entropy
+	// VirtioConsole adds a virtio console (the guest's hvc0) sharing the
+	// terminal with the UART: its output goes to Console, and console input
+	// reaches both.
+	VirtioConsole bool
 	// Nets are virtio-net devices (after the disks and the rng), with
 	// MACs 52:54:00:12:34:56, :57, ...
 	Nets     []netback.Spec
@@ -100,6 +104,7 @@ type Virt struct {
 	DTBAddr uint64
 
 	closers []io.Closer
+	vcons   *virtio.Console
 	virtio  []*virtio.MMIO // the transports, in slot order
 
 	snapReq atomic.Bool // RequestSnapshot was called
@@ -319,6 +324,10 @@ func (m *Virt) addVirtio() error {
 		m.closers = append(m.closers, f)
 		devs = append(devs, virtio.NewBlk(f, d.ReadOnly, fmt.Sprintf("strata%d", len(devs))))
 	}
+	if m.cfg.VirtioConsole {
+		m.vcons = virtio.NewConsole(m.cfg.Console)
+		devs = append(devs, m.vcons)
+	}
 	if m.cfg.RNG {
 		devs = append(devs, virtio.NewRNG())
 	}
@@ -455,6 +464,9 @@ func (m *Virt) readInput(ctx context.Context) {
 			m.input = append(m.input, buf[:n]...)
 			m.mu.Unlock()
 			m.UART.Input(buf[:n])
+			if m.vcons != nil {
+				m.vcons.Input(buf[:n])
+			}
 			select {
 			case m.wake <- struct{}{}:
 			default:

@@ -19,7 +19,8 @@ import (
 // runVirt boots a full virtual machine (firmware or strata's built-in SBI)
 // with the console on the terminal.
 func runVirt(ctx context.Context, f vmRunFlags) error {
-	cfg := vm.VirtConfig{Append: f.appendArgs, Harts: f.smp, Console: os.Stdout, MaxInsns: f.maxInsns, RNG: f.rng}
+	cfg := vm.VirtConfig{Append: f.appendArgs, Harts: f.smp, Console: os.Stdout, MaxInsns: f.maxInsns, RNG: f.rng,
+		VirtioConsole: f.vcons}
 	for _, d := range f.disks {
 		path, opt, _ := strings.Cut(d, ",")
 		if opt != "" && opt != "ro" {
