@@ -74,9 +74,12 @@ type snapConfig struct {
 	RNG     bool
 	Shares  []Share // host directories by path, like disks
 	Nets    []netback.Spec
-	DTB     []byte
-	DTBAddr uint64
-	BootROM []byte // the reset-vector ROM (BiosFirmware only)
+	// VirtioConsole is whether a virtio console sits in the slots (absent
+	// in snapshots written before it existed: false, which was right then).
+	VirtioConsole bool
+	DTB           []byte
+	DTBAddr       uint64
+	BootROM       []byte // the reset-vector ROM (BiosFirmware only)
 }
 
 // snapState is everything but RAM.
@@ -163,7 +166,7 @@ func (m *Virt) Snapshot(w io.Writer) error {
 	st := snapState{
 		Config: snapConfig{
 			Bios: m.cfg.Bios, MemSize: m.cfg.MemSize, Harts: len(m.Harts), Append: m.cfg.Append,
-			Disks: m.cfg.Disks, RNG: m.cfg.RNG, Shares: m.cfg.Shares, Nets: m.cfg.Nets, DTB: m.DTB, DTBAddr: m.DTBAddr,
+			Disks: m.cfg.Disks, RNG: m.cfg.RNG, Shares: m.cfg.Shares, Nets: m.cfg.Nets, VirtioConsole: m.cfg.VirtioConsole, DTB: m.DTB, DTBAddr: m.DTBAddr,
 		},
 		CLINT: m.CLINT.SaveState(),
 		PLIC:  m.PLIC.SaveState(),
@@ -375,6 +378,7 @@ func RestoreVirt(r io.Reader, cfg VirtConfig) (*Virt, error) {
 	sc := st.Config
 	cfg.Bios, cfg.MemSize, cfg.Harts, cfg.Append = sc.Bios, sc.MemSize, sc.Harts, sc.Append
 	cfg.Disks, cfg.RNG, cfg.Shares, cfg.Nets = sc.Disks, sc.RNG, sc.Shares, sc.Nets
+	cfg.VirtioConsole = sc.VirtioConsole
 	cfg.Kernel, cfg.Initrd, cfg.Firmware = nil, nil, nil
 	cfg.restoring = true
 	if len(st.Harts) != sc.Harts {
