@@ -32,7 +32,7 @@ type vmRunFlags struct {
 	disks                                 []string
 	nets                                  []string
 	shares                                []string
-	rng, appendSet, vcons                 bool
+	rng, appendSet, vcons, noReboot       bool
 	smp                                   int
 	trace, stats                          bool
 	maxInsns                              uint64
@@ -74,6 +74,7 @@ defines tohost, through Spike's HTIF; the exit status is the guest's.`,
 	fl.StringArrayVar(&f.disks, "disk", nil, "attach a raw disk image as virtio-blk: PATH[,ro] (repeatable)")
 	fl.BoolVar(&f.rng, "rng", true, "attach a virtio-rng device fed from the host's entropy")
 	fl.BoolVar(&f.vcons, "virtio-console", false, "attach a virtio console (the guest's hvc0) on the terminal too")
+	fl.BoolVar(&f.noReboot, "no-reboot", false, "exit instead of rebooting when the guest resets the machine")
 	fl.StringArrayVar(&f.shares, "share", nil, "export a host directory over virtio-9p: DIR,tag=NAME[,ro] (repeatable; in the guest: mount -t 9p -o trans=virtio,version=9p2000.L NAME /mnt)")
 	fl.StringArrayVar(&f.nets, "net", nil, "attach a virtio-net device: tap=NAME or user[,hostfwd=tcp:HOSTADDR:HOSTPORT-:GUESTPORT]... (repeatable)")
 	fl.StringVar(&f.loadAddr, "load-addr", "0x80000000", "load address of a raw binary")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -88,19 +89,30 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 		return err
 	}
 	defer restore()
-	cfg.Input = in
+	pump := newInputPump(in)
 	if cfg.SnapshotPath, err = f.snap.listen(); err != nil {
 		return err
 	}
-	m, err := vm.NewVirt(cfg)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	defer f.snap.arm(m)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	res, err := m.Run(ctx)
+	var res vm.Result
+	for {
+		// Each boot gets its own input pipe, so that a machine that has
+		// ended cannot swallow keystrokes meant for the next one.
+		cfg.Input = pump.next()
+		m, err2 := vm.NewVirt(cfg)
+		if err2 != nil {
+			return err2
+		}
+		disarm := f.snap.arm(m)
+		res, err = m.Run(ctx)
+		disarm()
+		m.Close()
+		if err != nil || !res.Reset || f.noReboot {
+			break
+		}
+		fmt.Fprintln(os.Stderr, "\r\nstrata: the guest reset the machine: rebooting")
+	}
 	restore()
 	if f.stats {
 		printStats(res)
@@ -171,4 +183,50 @@ func (e *escapeReader) Read(p []byte) (int, error) {
 		}
 	}
 	return len(out), err
+}
+
+// inputPump copies console input to the machine currently running, through
+// a fresh pipe per boot.
+type inputPump struct {
+	mu sync.Mutex
+	w  *io.PipeWriter
+}
+
+func newInputPump(r io.Reader) *inputPump {
+	p := &inputPump{}
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := r.Read(buf)
+			if n > 0 {
+				p.mu.Lock()
+				w := p.w
+				p.mu.Unlock()
+				if w != nil {
+					w.Write(buf[:n])
+				}
+			}
+			if err != nil {
+				p.mu.Lock()
+				if p.w != nil {
+					p.w.CloseWithError(err)
+				}
+				p.mu.Unlock()
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// next ends the previous boot's input and returns the next one's.
+func (p *inputPump) next() io.Reader {
+	r, w := io.Pipe()
+	p.mu.Lock()
+	if p.w != nil {
+		p.w.Close()
+	}
+	p.w = w
+	p.mu.Unlock()
+	return r
 }
