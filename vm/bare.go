@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
 	"time"
 
 	"strata/dev"
@@ -62,13 +61,7 @@ type Bare struct {
 	UART  *dev.UART
 	Image *Image
 
-	mu     sync.Mutex
-	done   bool
-	result Result
-	wake   chan struct{}
-
-	tracers []*tracer
-	start   time.Time
+	core
 }
 
 // NewBare builds the machine and loads the program.
@@ -91,12 +84,13 @@ func NewBare(cfg BareConfig) (*Bare, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	m := &Bare{cfg: cfg, Bus: riscv.NewBus(), wake: make(chan struct{}, 1)}
+	m := &Bare{cfg: cfg, Bus: riscv.NewBus(), core: newCore()}
 	if _, err := m.Bus.AddRAM(AddrRAM, cfg.MemSize); err != nil {
 		return nil, err
 	}
 	targets := make([]dev.IRQTarget, cfg.Harts)
 	m.Harts = make([]*riscv.Hart, cfg.Harts)
+	m.harts = m.Harts
 	var clint *dev.CLINT
 	for i := range m.Harts {
 		h := riscv.NewHart(m.Bus, riscv.Config{HartID: uint64(i), Time: func() uint64 { return clint.Mtime() }})
@@ -161,62 +155,10 @@ func (w wakeTarget) SetIRQ(bit uint64, level bool) {
 	}
 }
 
-func (m *Bare) finish(code int, reset bool) {
-	m.mu.Lock()
-	if !m.done {
-		m.done = true
-		m.result.ExitCode = code
-		m.result.Reset = reset
-	}
-	m.mu.Unlock()
-	for _, h := range m.Harts {
-		h.Halt()
-	}
-}
-
-// sliceInsns is how many instructions a hart runs before the machine polls
-// timers and switches harts.
-const sliceInsns = 16384
-
 // Run runs the machine until the guest exits, the context is cancelled or
 // the instruction limit is reached.
 func (m *Bare) Run(ctx context.Context) (Result, error) {
-	m.start = time.Now()
-	defer func() {
-		for _, t := range m.tracers {
-			t.Flush()
-		}
-	}()
-	for {
-		if err := ctx.Err(); err != nil {
-			return m.finalResult(), err
-		}
-		allWaiting := true
-		for _, h := range m.Harts {
-			budget := int64(sliceInsns)
-			if m.cfg.MaxInsns > 0 {
-				left := int64(m.cfg.MaxInsns - m.instret())
-				if left <= 0 {
-					m.result.ExitCode = ExitInsnLimit
-					return m.finalResult(), ErrInsnLimit
-				}
-				budget = min(budget, left)
-			}
-			r := h.Run(budget)
-			if r != riscv.StopWFI {
-				allWaiting = false
-			}
-			if m.isDone() {
-				return m.finalResult(), nil
-			}
-		}
-		m.CLINT.Tick()
-		if allWaiting {
-			if err := m.idle(ctx); err != nil {
-				return m.finalResult(), err
-			}
-		}
-	}
+	return m.run(ctx, m.cfg.MaxInsns, boardHooks{tick: m.CLINT.Tick, idle: m.idle})
 }
 
 // ErrDeadlock is returned when every hart waits in WFI and none can ever
@@ -259,39 +201,6 @@ func (m *Bare) idle(ctx context.Context) error {
 	if !wakeable {
 		return ErrDeadlock
 	}
-	var timeout <-chan time.Time
-	if d >= 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case <-timeout:
-	case <-m.wake:
-	case <-ctx.Done():
-	}
+	m.sleepUntil(ctx, d)
 	return nil
-}
-
-func (m *Bare) instret() uint64 {
-	var n uint64
-	for _, h := range m.Harts {
-		n += h.Instret()
-	}
-	return n
-}
-
-func (m *Bare) isDone() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.done
-}
-
-func (m *Bare) finalResult() Result {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r := m.result
-	r.Instret = m.instret()
-	r.Elapsed = time.Since(m.start)
-	return r
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,13 +108,8 @@ type Virt struct {
 
 	snapReq atomic.Bool // RequestSnapshot was called
 
-	mu      sync.Mutex
-	done    bool
-	result  Result
-	wake    chan struct{}
-	input   []byte // console bytes not yet read through the SBI
-	tracers []*tracer
-	start   time.Time
+	core
+	input []byte // console bytes not yet read through the SBI (guarded by mu)
 }
 
 // NewVirt builds the machine and loads firmware, kernel, initrd and the
@@ -148,7 +142,7 @@ func NewVirt(cfg VirtConfig) (*Virt, error) {
 	if len(cfg.Kernel) == 0 && !cfg.restoring {
 		return nil, errors.New("no kernel")
 	}
-	m := &Virt{cfg: cfg, Bus: riscv.NewBus(), wake: make(chan struct{}, 1)}
+	m := &Virt{cfg: cfg, Bus: riscv.NewBus(), core: newCore()}
 	if _, err := m.Bus.AddRAM(AddrRAM, cfg.MemSize); err != nil {
 		return nil, err
 	}
@@ -158,6 +152,7 @@ func NewVirt(cfg VirtConfig) (*Virt, error) {
 	clintTargets := make([]dev.IRQTarget, cfg.Harts)
 	var plicCtx []dev.PLICContext
 	m.Harts = make([]*riscv.Hart, cfg.Harts)
+	m.harts = m.Harts
 	for i := range m.Harts {
 		hc := riscv.Config{HartID: uint64(i), Time: func() uint64 { return clint.Mtime() }}
 		if cfg.Bios == BiosBuiltin {
@@ -431,29 +426,6 @@ func (p sbiPlatform) Shutdown(resetType, reason uint32) {
 	p.m.finish(code, resetType != 0)
 }
 
-func (m *Virt) finish(code int, reset bool) {
-	m.mu.Lock()
-	if !m.done {
-		m.done = true
-		m.result.ExitCode = code
-		m.result.Reset = reset
-	}
-	m.mu.Unlock()
-	for _, h := range m.Harts {
-		h.Halt()
-	}
-	select {
-	case m.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (m *Virt) isDone() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.done
-}
-
 // readInput copies console input into the UART and the SBI console queue.
 func (m *Virt) readInput(ctx context.Context) {
 	buf := make([]byte, 256)
@@ -467,10 +439,7 @@ func (m *Virt) readInput(ctx context.Context) {
 			if m.vcons != nil {
 				m.vcons.Input(buf[:n])
 			}
-			select {
-			case m.wake <- struct{}{}:
-			default:
-			}
+			m.kick()
 		}
 		if err != nil {
 			return
@@ -481,56 +450,28 @@ func (m *Virt) readInput(ctx context.Context) {
 // Run runs the machine until the guest powers off or resets, the context
 // is cancelled, or the instruction limit is reached.
 func (m *Virt) Run(ctx context.Context) (Result, error) {
-	m.start = time.Now()
-	defer func() {
-		for _, t := range m.tracers {
-			t.Flush()
-		}
-	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if m.cfg.Input != nil {
 		go m.readInput(ctx)
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return m.finalResult(), err
-		}
-		if m.snapReq.Swap(false) {
-			return m.finalResult(), m.snapshotToFile()
-		}
-		allWaiting := true
-		for i, h := range m.Harts {
-			if m.SBI != nil && !m.SBI.Runnable(i) {
-				continue
+	return m.run(ctx, m.cfg.MaxInsns, boardHooks{
+		runnable: func(i int) bool { return m.SBI == nil || m.SBI.Runnable(i) },
+		before: func() (bool, error) {
+			if m.snapReq.Swap(false) {
+				return true, m.snapshotToFile()
 			}
-			budget := int64(sliceInsns)
-			if m.cfg.MaxInsns > 0 {
-				left := int64(m.cfg.MaxInsns - m.instret())
-				if left <= 0 {
-					m.result.ExitCode = ExitInsnLimit
-					return m.finalResult(), ErrInsnLimit
-				}
-				budget = min(budget, left)
+			return false, nil
+		},
+		tick: func() {
+			m.CLINT.Tick()
+			m.RTC.Tick()
+			if m.SBI != nil {
+				m.SBI.Tick()
 			}
-			if h.Run(budget) != riscv.StopWFI {
-				allWaiting = false
-			}
-			if m.isDone() {
-				return m.finalResult(), nil
-			}
-		}
-		m.CLINT.Tick()
-		m.RTC.Tick()
-		if m.SBI != nil {
-			m.SBI.Tick()
-		}
-		if allWaiting {
-			if err := m.idle(ctx); err != nil {
-				return m.finalResult(), err
-			}
-		}
-	}
+		},
+		idle: m.idle,
+	})
 }
 
 // idle sleeps until the earliest timer that can wake a hart, a device
@@ -577,33 +518,6 @@ func (m *Virt) idle(ctx context.Context) error {
 	if !wakeable && m.cfg.Input == nil {
 		return ErrDeadlock
 	}
-	var timeout <-chan time.Time
-	if d >= 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case <-timeout:
-	case <-m.wake:
-	case <-ctx.Done():
-	}
+	m.sleepUntil(ctx, d)
 	return nil
-}
-
-func (m *Virt) instret() uint64 {
-	var n uint64
-	for _, h := range m.Harts {
-		n += h.Instret()
-	}
-	return n
-}
-
-func (m *Virt) finalResult() Result {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r := m.result
-	r.Instret = m.instret()
-	r.Elapsed = time.Since(m.start)
-	return r
 }
