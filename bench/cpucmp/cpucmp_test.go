@@ -77,41 +77,6 @@ func TestParseInstret(t *testing.T) {
 	}
 }
 
-func TestMedian(t *testing.T) {
-	tests := []struct {
-		in   []float64
-		want float64
-	}{
-		{[]float64{3}, 3},
-		{[]float64{3, 1, 2}, 2},
-		{[]float64{4, 1, 3, 2}, 2.5},
-		{[]float64{1.5, 1.5, 9}, 1.5},
-	}
-	for _, tt := range tests {
-		in := append([]float64(nil), tt.in...)
-		if got := median(tt.in); got != tt.want {
-			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
-		}
-		for i := range in {
-			if in[i] != tt.in[i] {
-				t.Errorf("median reordered its input: %v", tt.in)
-			}
-		}
-	}
-	if !math.IsNaN(median(nil)) {
-		t.Error("median(nil) should be NaN")
-	}
-}
-
-func TestGeomean(t *testing.T) {
-	if got := geomean([]float64{1, 4}); math.Abs(got-2) > 1e-12 {
-		t.Errorf("geomean(1,4) = %v", got)
-	}
-	if !math.IsNaN(geomean(nil)) || !math.IsNaN(geomean([]float64{1, 0})) {
-		t.Error("geomean of empty or non-positive input should be NaN")
-	}
-}
-
 func TestRowDerived(t *testing.T) {
 	r := row{Name: "integer", Insns: 400_000_000, StrataS: 2, QEMUS: 0.5}
 	if got := r.strataMIPS(); got != 200 {
@@ -200,16 +165,6 @@ func TestFormatReport(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %q:\n%s", want, got)
 		}
-	}
-}
-
-func TestCPUModel(t *testing.T) {
-	info := "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\nflags\t: fpu\n"
-	if got := cpuModel(info); got != "AMD EPYC 7B13 64-Core Processor" {
-		t.Errorf("cpuModel = %q", got)
-	}
-	if got := cpuModel("processor: 0\n"); got != "unknown" {
-		t.Errorf("cpuModel without model name = %q", got)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strata/bench/internal/hostinfo"
 	"strconv"
 	"strings"
 	"time"
@@ -248,13 +249,13 @@ func run(c config) error {
 
 	m := meta{
 		Date:   time.Now(),
-		CPU:    hostCPU(),
+		CPU:    hostinfo.CPU(),
 		CPUs:   runtime.NumCPU(),
-		QEMU:   qemuVersion(c.qemu),
+		QEMU:   hostinfo.QEMUVersion(c.qemu),
 		Strata: strataDesc,
 		Runs:   c.runs,
 		Scale:  c.scale,
-		Load:   loadAvg(),
+		Load:   hostinfo.LoadAvg(),
 	}
 
 	// Fixed cost of starting each emulator, for reading short runs.
@@ -292,7 +293,7 @@ func run(c config) error {
 	if c.noStrata {
 		m.Notes = append(m.Notes, "strata not run (-no-strata); guest instruction counts from QEMU -icount shift=0.")
 	}
-	if l := loadAvg(); l != "" && m.Load != "" {
+	if l := hostinfo.LoadAvg(); l != "" && m.Load != "" {
 		m.Load += " at start, " + l + " at end"
 	}
 	report := formatReport(m, rows)
@@ -468,9 +469,9 @@ func measure(c config, w workload, dir string) (row, error) {
 		logf("%-8s run %d/%d  %s  checksum=%s", w.Name, i, c.runs, strings.Join(line, "  "), want)
 	}
 	if len(st) > 0 {
-		r.StrataS = median(st)
+		r.StrataS = hostinfo.Median(st)
 	}
-	r.QEMUS = median(qt)
+	r.QEMUS = hostinfo.Median(qt)
 	return r, nil
 }
 
@@ -531,34 +532,4 @@ func selfcheck(c config, sel []workload, dir string) error {
 		return fmt.Errorf("selfcheck: %d workload(s) disagree with the native checksum", failed)
 	}
 	return nil
-}
-
-func hostCPU() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	return cpuModel(string(data))
-}
-
-func qemuVersion(qemu string) string {
-	out, err := exec.Command(qemu, "--version").Output()
-	if err != nil {
-		return "unknown"
-	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(first)
-}
-
-// loadAvg returns the 1-minute load average, to flag results from a busy host.
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(data))
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
 }

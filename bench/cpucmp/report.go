@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
+	"strata/bench/internal/hostinfo"
 	"strconv"
 	"strings"
 	"time"
@@ -84,35 +84,6 @@ func parseInstret(stdout string) (uint64, error) {
 		return 0, errors.New("no instret=N line in output")
 	}
 	return strconv.ParseUint(m[1], 10, 64)
-}
-
-// median of a non-empty sample (mean of the middle two for even sizes).
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// geomean of positive values; NaN if there are none.
-func geomean(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	sum := 0.0
-	for _, x := range xs {
-		if !(x > 0) {
-			return math.NaN()
-		}
-		sum += math.Log(x)
-	}
-	return math.Exp(sum / float64(len(xs)))
 }
 
 // row is one workload's result. Zero/NaN fields are shown as "–".
@@ -198,7 +169,7 @@ func formatTable(rows []row) string {
 	}
 	if len(rows) > 1 && (len(ratios) > 1 || len(sm) > 1 || len(qm) > 1) {
 		fmt.Fprintf(&b, "| **geomean** | | | %s | | %s | %s |\n",
-			fmtMIPS(geomean(sm)), fmtMIPS(geomean(qm)), fmtRatio(geomean(ratios)))
+			fmtMIPS(hostinfo.Geomean(sm)), fmtMIPS(hostinfo.Geomean(qm)), fmtRatio(hostinfo.Geomean(ratios)))
 	}
 	return b.String()
 }
@@ -244,15 +215,4 @@ func formatReport(m meta, rows []row) string {
 		fmt.Fprintf(&b, "\n%s\n", n)
 	}
 	return b.String()
-}
-
-// cpuModel returns the "model name" of /proc/cpuinfo-formatted text.
-func cpuModel(cpuinfo string) string {
-	for _, line := range strings.Split(cpuinfo, "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }

@@ -33,6 +33,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strata/bench/internal/hostinfo"
 	"strconv"
 	"strings"
 	"sync"
@@ -533,11 +534,11 @@ func run(c config) error {
 		return err
 	}
 
-	m := meta{Date: time.Now().UTC(), CPU: hostCPU(), CPUs: runtime.NumCPU(), LoadStart: loadAvg(),
+	m := meta{Date: time.Now().UTC(), CPU: hostinfo.CPU(), CPUs: runtime.NumCPU(), LoadStart: hostinfo.LoadAvg(),
 		Runs: c.runs, SMP: c.smp, Mem: c.mem, Strata: strataDesc,
 		Guest: fmt.Sprintf("Linux 6.1 + Go /init, %s", gp.Dir)}
 	if wantQEMU {
-		m.QEMU = qemuVersion(c.qemu)
+		m.QEMU = hostinfo.QEMUVersion(c.qemu)
 	}
 	boot := guest.Cmdline + " " + bootScript()
 	work := guest.Cmdline + " " + workScript(c)
@@ -635,7 +636,7 @@ func run(c config) error {
 			logf("%-16s run %d/%d idle: %.2f%% of one core (stat), %.3f%% (schedstat)", mc.Title, r, c.runs, pct, fine)
 		}
 	}
-	m.LoadEnd = loadAvg()
+	m.LoadEnd = hostinfo.LoadAvg()
 
 	var titles []string
 	for _, mc := range machines {
@@ -645,7 +646,7 @@ func run(c config) error {
 	for _, mt := range metrics(c) {
 		rw := row{Metric: mt}
 		for i := range machines {
-			rw.Vals = append(rw.Vals, median(samples[i][mt.Key]))
+			rw.Vals = append(rw.Vals, hostinfo.Median(samples[i][mt.Key]))
 		}
 		rows = append(rows, rw)
 	}
@@ -682,40 +683,11 @@ func notes(c config, titles []string, walls []map[string][]float64) string {
 	for i, t := range titles {
 		var parts []string
 		for _, name := range []string{"sha256", "int", "sort", "blk"} {
-			if x := median(walls[i][name]); !math.IsNaN(x) {
+			if x := hostinfo.Median(walls[i][name]); !math.IsNaN(x) {
 				parts = append(parts, fmt.Sprintf("%s %.2f", name, x))
 			}
 		}
 		fmt.Fprintf(&b, " %s: %s;", t, strings.Join(parts, ", "))
 	}
 	return strings.TrimSuffix(b.String(), ";") + "."
-}
-
-func hostCPU() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	return cpuModel(string(data))
-}
-
-func qemuVersion(qemu string) string {
-	out, err := exec.Command(qemu, "--version").Output()
-	if err != nil {
-		return "unknown"
-	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(first)
-}
-
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(data))
-	if len(f) == 0 {
-		return "unknown"
-	}
-	return f[0]
 }

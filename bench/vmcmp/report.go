@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -148,20 +147,6 @@ func cpuPercent(ticks uint64, hz float64, wall time.Duration) float64 {
 	return float64(ticks) / hz / wall.Seconds() * 100
 }
 
-// median of a sample (mean of the middle two for even sizes); NaN if empty.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 // metric is one table row: a quantity measured on every machine.
 type metric struct {
 	Key    string // internal name
@@ -301,15 +286,4 @@ func shellJoin(argv []string) string {
 		q[i] = shellQuote(a)
 	}
 	return strings.Join(q, " ")
-}
-
-// cpuModel returns the "model name" of /proc/cpuinfo-formatted text.
-func cpuModel(cpuinfo string) string {
-	for _, line := range strings.Split(cpuinfo, "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }

@@ -85,20 +85,6 @@ func TestProcCPU(t *testing.T) {
 	}
 }
 
-func TestMedian(t *testing.T) {
-	for _, tc := range []struct {
-		in   []float64
-		want float64
-	}{{[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}, {[]float64{7}, 7}} {
-		if got := median(tc.in); got != tc.want {
-			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-	if !math.IsNaN(median(nil)) {
-		t.Error("median(nil) is not NaN")
-	}
-}
-
 func TestFormatTable(t *testing.T) {
 	rows := []row{
 		{metric{"banner", "boot to banner", "s", false, 2}, []float64{1.8, 1.0}},
@@ -151,14 +137,5 @@ func TestHumanCount(t *testing.T) {
 		if got := humanCount(n); got != want {
 			t.Errorf("humanCount(%d) = %s, want %s", n, got, want)
 		}
-	}
-}
-
-func TestCPUModel(t *testing.T) {
-	if got := cpuModel("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: x\n"); got != "AMD EPYC 7B13" {
-		t.Errorf("cpuModel = %q", got)
-	}
-	if got := cpuModel("processor: 0\n"); got != "unknown" {
-		t.Errorf("cpuModel without a model = %q", got)
 	}
 }
