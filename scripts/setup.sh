@@ -14,6 +14,7 @@ pkgs=(
   opensbi u-boot-qemu                   # unmodified firmware the VM boots
   gcc-riscv64-linux-gnu linux-source-6.1 # the guest kernel (make guest)
   bc flex bison libssl-dev libelf-dev cpio e2fsprogs # kernel build tools, guest images
+  busybox-static runc                   # container rootfs for ctr tests; runc as the reference runtime
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,260 @@
+// Command strata-oci is strata's OCI runtime with runc's command line:
+// create, start, state, kill, delete, run, list and features, with runc's
+// global flags. Exit codes follow runc: 0 on success, 1 on an error, and
+// for run the container process's own exit status.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"strata/ctr"
+)
+
+// globals holds runc's global flags.
+type globals struct {
+	root          string
+	log           string
+	logFormat     string
+	systemdCgroup bool
+	debug         bool
+}
+
+// exitError carries a specific exit status out of a command.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return "exit status " + strconv.Itoa(e.code) }
+
+func main() {
+	ctr.MaybeInit()
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{}
+	root := newRoot(g, stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		logError(g, stderr, err)
+		return 1
+	}
+}
+
+// logError reports an error on stderr and, with --log, in the log file
+// (one JSON object per line with --log-format json, as runc writes).
+func logError(g *globals, stderr io.Writer, err error) {
+	fmt.Fprintf(stderr, "strata-oci: %v\n", err)
+	if g.log == "" {
+		return
+	}
+	f, ferr := os.OpenFile(g.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if ferr != nil {
+		return
+	}
+	defer f.Close()
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	if g.logFormat == "json" {
+		line, _ := json.Marshal(map[string]string{"level": "error", "msg": err.Error(), "time": now})
+		fmt.Fprintf(f, "%s\n", line)
+		return
+	}
+	fmt.Fprintf(f, "time=%q level=error msg=%q\n", now, err.Error())
+}
+
+func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "strata-oci",
+		Short:         "strata's OCI container runtime (runc-compatible command line)",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.root, "root", ctr.DefaultRoot, "root directory for container state")
+	pf.StringVar(&g.log, "log", "", "log file for errors")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	pf.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "accepted for compatibility (cgroupfs is used)")
+	pf.BoolVar(&g.debug, "debug", false, "accepted for compatibility")
+	store := func() ctr.Store { return ctr.Store{Root: g.root} }
+	stdio := func() ctr.CreateOptions {
+		return ctr.CreateOptions{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	}
+
+	var bundle, pidFile string
+	create := &cobra.Command{
+		Use:   "create [flags] ID",
+		Short: "create a container; its process waits for start",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o := stdio()
+			o.Bundle, o.PidFile = bundle, pidFile
+			_, err := store().Create(args[0], o)
+			return err
+		},
+	}
+	create.Flags().StringVarP(&bundle, "bundle", "b", ".", "bundle directory")
+	create.Flags().StringVar(&pidFile, "pid-file", "", "write the init's pid here")
+
+	start := &cobra.Command{
+		Use: "start ID", Short: "start a created container", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return store().Start(args[0]) },
+	}
+
+	state := &cobra.Command{
+		Use: "state ID", Short: "print a container's state as JSON", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := store().State(args[0])
+			if err != nil {
+				return err
+			}
+			return printJSON(stdout, s)
+		},
+	}
+
+	var killAll bool
+	kill := &cobra.Command{
+		Use: "kill [flags] ID [SIGNAL]", Short: "signal a container (default SIGTERM)",
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sig := unix.SIGTERM
+			if len(args) == 2 {
+				var err error
+				if sig, err = parseSignal(args[1]); err != nil {
+					return err
+				}
+			}
+			return store().Kill(args[0], sig, killAll)
+		},
+	}
+	kill.Flags().BoolVarP(&killAll, "all", "a", false, "signal every process in the container")
+
+	var force bool
+	del := &cobra.Command{
+		Use: "delete [flags] ID", Short: "delete a container", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			err := store().Delete(args[0], force)
+			if force && errors.Is(err, ctr.ErrNotExist) {
+				return nil // runc: delete --force of a missing container succeeds
+			}
+			return err
+		},
+	}
+	del.Flags().BoolVarP(&force, "force", "f", false, "kill a running container first")
+
+	var runBundle, runPidFile string
+	var detach bool
+	runCmd := &cobra.Command{
+		Use: "run [flags] ID", Short: "create and start a container, wait, delete it", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if detach {
+				return errors.New("run --detach: not supported yet (use create and start)")
+			}
+			o := stdio()
+			o.Bundle, o.PidFile = runBundle, runPidFile
+			sigs := make(chan os.Signal, 16)
+			signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+			defer signal.Stop(sigs)
+			code, err := store().Run(args[0], o, sigs)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	runCmd.Flags().StringVarP(&runBundle, "bundle", "b", ".", "bundle directory")
+	runCmd.Flags().StringVar(&runPidFile, "pid-file", "", "write the init's pid here")
+	runCmd.Flags().BoolVarP(&detach, "detach", "d", false, "detach (not supported yet)")
+
+	var format string
+	var quiet bool
+	list := &cobra.Command{
+		Use: "list", Short: "list containers", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			all, err := store().List()
+			if err != nil {
+				return err
+			}
+			switch {
+			case quiet:
+				for _, s := range all {
+					fmt.Fprintln(stdout, s.ID)
+				}
+			case format == "json":
+				if all == nil {
+					all = []*ctr.State{}
+				}
+				return printJSON(stdout, all)
+			default:
+				w := tabwriter.NewWriter(stdout, 12, 1, 3, ' ', 0)
+				fmt.Fprintln(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
+				for _, s := range all {
+					fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\troot\n", s.ID, s.Pid, s.Status, s.Bundle, s.Created.Format(time.RFC3339Nano))
+				}
+				return w.Flush()
+			}
+			return nil
+		},
+	}
+	list.Flags().StringVarP(&format, "format", "f", "table", "table or json")
+	list.Flags().BoolVarP(&quiet, "quiet", "q", false, "ids only")
+
+	features := &cobra.Command{
+		Use: "features", Short: "print the runtime's features as JSON", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return printJSON(stdout, ctr.Features())
+		},
+	}
+
+	root.AddCommand(create, start, state, kill, del, runCmd, list, features)
+	return root
+}
+
+func printJSON(w io.Writer, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	_, err = fmt.Fprintf(w, "%s\n", data)
+	return err
+}
+
+// parseSignal accepts "9", "KILL" and "SIGKILL".
+func parseSignal(s string) (unix.Signal, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("invalid signal %q", s)
+		}
+		return unix.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("invalid signal %q", s)
+}

@@ -1,0 +1,205 @@
+package ctr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	initEnv   = "_STRATA_CTR_INIT"
+	initArg0  = "strata-ctr-init"
+	cfgFd     = 3 // the config pipe, read end
+	syncFd    = 4 // the sync pipe, write end
+	mntFlagRO = unix.MS_RDONLY
+)
+
+// initConfig is what the creating process sends the init on fd 3.
+type initConfig struct {
+	Spec     *specs.Spec `json:"spec"`
+	Rootfs   string      `json:"rootfs"`
+	StateDir string      `json:"stateDir"`
+}
+
+// syncMsg is the init's one-line answer on fd 4: ready, or an error.
+type syncMsg struct {
+	Ready bool   `json:"ready,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// MaybeInit turns the process into a container init when it was started
+// as one by Create, and never returns in that case. Every program that
+// uses ctr (and every test binary) must call it first thing in main or
+// TestMain; otherwise it returns immediately.
+func MaybeInit() {
+	if os.Getenv(initEnv) != "1" || len(os.Args) == 0 || os.Args[0] != initArg0 {
+		return
+	}
+	// no_new_privs and the final execve are per-thread: keep this
+	// goroutine on one OS thread from here to execve.
+	runtime.LockOSThread()
+	os.Unsetenv(initEnv)
+	syncW := os.NewFile(syncFd, "sync")
+	unix.CloseOnExec(cfgFd)
+	unix.CloseOnExec(syncFd)
+	err := initContainer(os.NewFile(cfgFd, "config"), syncW)
+	// initContainer only returns on failure.
+	msg, _ := json.Marshal(syncMsg{Error: err.Error()})
+	if _, werr := syncW.Write(append(msg, '\n')); werr != nil {
+		fmt.Fprintf(os.Stderr, "strata container init: %v\n", err)
+	}
+	os.Exit(127)
+}
+
+func initContainer(cfgR, syncW *os.File) error {
+	var ic initConfig
+	if err := json.NewDecoder(cfgR).Decode(&ic); err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	cfgR.Close()
+	spec := ic.Spec
+	// The state directory stays reachable through this descriptor after
+	// pivot_root hides the host's filesystem.
+	stateFd, err := unix.Open(ic.StateDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open state dir: %w", err)
+	}
+	unix.Umask(0)
+	if err := setupRootfs(spec, ic.Rootfs); err != nil {
+		return err
+	}
+	if hasNamespace(spec, specs.UTSNamespace) {
+		if spec.Hostname != "" {
+			if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+				return fmt.Errorf("hostname: %w", err)
+			}
+		}
+		if spec.Domainname != "" {
+			if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+				return fmt.Errorf("domainname: %w", err)
+			}
+		}
+	} else if spec.Hostname != "" {
+		return fmt.Errorf("hostname: set without a uts namespace")
+	}
+	p := spec.Process
+	for _, r := range p.Rlimits {
+		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
+		if err := unix.Setrlimit(rlimitNames[r.Type], &lim); err != nil {
+			return fmt.Errorf("process.rlimits %s: %w", r.Type, err)
+		}
+	}
+	if err := os.MkdirAll(p.Cwd, 0o755); err != nil && !errors.Is(err, unix.EROFS) {
+		return fmt.Errorf("process.cwd: %w", err)
+	}
+	if err := unix.Chdir(p.Cwd); err != nil {
+		return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return fmt.Errorf("process.args[0]: %w", err)
+	}
+	if err := setUser(p.User); err != nil {
+		return err
+	}
+	if p.User.Umask != nil {
+		unix.Umask(int(*p.User.Umask))
+	} else {
+		unix.Umask(0o022)
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("process.noNewPrivileges: %w", err)
+		}
+	}
+	ready, _ := json.Marshal(syncMsg{Ready: true})
+	if _, err := syncW.Write(append(ready, '\n')); err != nil {
+		return fmt.Errorf("report ready: %w", err)
+	}
+	syncW.Close()
+	// Block until start opens the FIFO for reading.
+	fifo, err := unix.Openat(stateFd, fifoName, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		os.Exit(127) // nobody is listening on sync any more
+	}
+	if _, err := unix.Write(fifo, []byte{'0'}); err != nil {
+		os.Exit(127)
+	}
+	unix.Close(fifo)
+	unix.Close(stateFd)
+	err = unix.Exec(path, p.Args, p.Env)
+	fmt.Fprintf(os.Stderr, "strata container init: exec %s: %v\n", path, err)
+	os.Exit(127)
+	return nil
+}
+
+func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// lookPath resolves a program name with the container's PATH, inside the
+// (already pivoted) root.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		if _, err := os.Stat(name); err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		return name, nil
+	}
+	pathEnv := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			pathEnv = v
+		}
+	}
+	for _, dir := range filepath.SplitList(pathEnv) {
+		cand := filepath.Join(dir, name)
+		if fi, err := os.Stat(cand); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return cand, nil
+		}
+	}
+	return "", fmt.Errorf("%q: %w in $PATH", name, exec.ErrNotFound)
+}
+
+// setUser sets the supplementary groups, gid and uid. Go's syscall.Set*id
+// apply to every thread of the process.
+func setUser(u specs.User) error {
+	groups := make([]int, len(u.AdditionalGids))
+	for i, g := range u.AdditionalGids {
+		groups[i] = int(g)
+	}
+	if err := syscall.Setgroups(groups); err != nil {
+		return fmt.Errorf("process.user.additionalGids: %w", err)
+	}
+	if err := syscall.Setgid(int(u.GID)); err != nil {
+		return fmt.Errorf("process.user.gid: %w", err)
+	}
+	if err := syscall.Setuid(int(u.UID)); err != nil {
+		return fmt.Errorf("process.user.uid: %w", err)
+	}
+	return nil
+}
+
+// rlimitNames maps the OCI rlimit type names to resource numbers.
+var rlimitNames = map[string]int{
+	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
+	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
+	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE,
+	"RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC,
+	"RLIMIT_RSS": unix.RLIMIT_RSS, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
+	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING, "RLIMIT_STACK": unix.RLIMIT_STACK,
+}

@@ -1,0 +1,346 @@
+package ctr
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// setupRootfs runs in the init, inside its new mount namespace: it makes
+// the host's mounts private to this namespace, binds the rootfs to itself,
+// mounts config.json's mounts, creates /dev, pivots into the rootfs and
+// applies masked, read-only paths and a read-only root.
+func setupRootfs(spec *specs.Spec, rootfs string) error {
+	// Nothing done below may propagate back to the host.
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make / private: %w", err)
+	}
+	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind rootfs: %w", err)
+	}
+	devMounted := false
+	for i, m := range spec.Mounts {
+		if err := mountOne(rootfs, m); err != nil {
+			return fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
+		}
+		if filepath.Clean(m.Destination) == "/dev" {
+			devMounted = true
+		}
+	}
+	if err := setupDev(rootfs, spec.Linux.Devices, devMounted); err != nil {
+		return err
+	}
+	if err := pivotRoot(rootfs); err != nil {
+		return err
+	}
+	for k, v := range spec.Linux.Sysctl {
+		p := "/proc/sys/" + strings.ReplaceAll(k, ".", "/")
+		if err := os.WriteFile(p, []byte(v), 0); err != nil {
+			return fmt.Errorf("linux.sysctl %s: %w", k, err)
+		}
+	}
+	for _, p := range spec.Linux.MaskedPaths {
+		if err := maskPath(p); err != nil {
+			return fmt.Errorf("linux.maskedPaths %s: %w", p, err)
+		}
+	}
+	for _, p := range spec.Linux.ReadonlyPaths {
+		if err := readonlyPath(p); err != nil {
+			return fmt.Errorf("linux.readonlyPaths %s: %w", p, err)
+		}
+	}
+	if spec.Root.Readonly {
+		if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("root.readonly: %w", err)
+		}
+	}
+	if prop := spec.Linux.RootfsPropagation; prop != "" {
+		_, flags, _ := parseOptions([]string{prop})
+		if err := unix.Mount("", "/", "", flags, ""); err != nil {
+			return fmt.Errorf("linux.rootfsPropagation: %w", err)
+		}
+	}
+	return nil
+}
+
+// mountOne mounts one config.json mount under rootfs.
+func mountOne(rootfs string, m specs.Mount) error {
+	dest, err := secureJoin(rootfs, m.Destination)
+	if err != nil {
+		return err
+	}
+	flags, prop, data := parseOptions(m.Options)
+	src := m.Source
+	if m.Type == "cgroup" || m.Type == "cgroup2" {
+		// Without cgroup namespaces or the cgroup integration yet, the
+		// container sees the host's cgroup tree, bound read-only when
+		// asked (what runc does for a v1 host, minus the per-container
+		// subtree).
+		src, flags = "/sys/fs/cgroup", flags|unix.MS_BIND|unix.MS_REC
+	}
+	bind := flags&unix.MS_BIND != 0
+	if bind {
+		fi, err := os.Stat(src)
+		if err != nil {
+			return fmt.Errorf("bind source: %w", err)
+		}
+		if err := makeMountpoint(dest, fi.IsDir()); err != nil {
+			return err
+		}
+		if err := unix.Mount(src, dest, "", flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
+			return fmt.Errorf("bind %s: %w", src, err)
+		}
+		// Bind mounts ignore most flags until remounted.
+		if rest := flags &^ (unix.MS_BIND | unix.MS_REC); rest != 0 {
+			if err := unix.Mount("", dest, "", rest|unix.MS_BIND|unix.MS_REMOUNT, ""); err != nil {
+				return fmt.Errorf("remount %s: %w", dest, err)
+			}
+		}
+	} else {
+		if err := makeMountpoint(dest, true); err != nil {
+			return err
+		}
+		if err := unix.Mount(m.Source, dest, m.Type, flags, data); err != nil {
+			return fmt.Errorf("mount %s: %w", m.Type, err)
+		}
+	}
+	if prop != 0 {
+		if err := unix.Mount("", dest, "", prop, ""); err != nil {
+			return fmt.Errorf("propagation of %s: %w", dest, err)
+		}
+	}
+	return nil
+}
+
+func makeMountpoint(dest string, dir bool) error {
+	if dir {
+		if err := os.MkdirAll(dest, 0o755); err != nil {
+			return fmt.Errorf("mountpoint: %w", err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return fmt.Errorf("mountpoint: %w", err)
+	}
+	f, err := os.OpenFile(dest, os.O_CREATE|os.O_RDONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("mountpoint: %w", err)
+	}
+	return f.Close()
+}
+
+// parseOptions splits mount(8)-style options into mount flags,
+// propagation flags and the data string for the filesystem.
+func parseOptions(opts []string) (flags, prop uintptr, data string) {
+	var extra []string
+	for _, o := range opts {
+		switch o {
+		case "ro":
+			flags |= unix.MS_RDONLY
+		case "rw":
+			flags &^= unix.MS_RDONLY
+		case "bind":
+			flags |= unix.MS_BIND
+		case "rbind":
+			flags |= unix.MS_BIND | unix.MS_REC
+		case "nosuid":
+			flags |= unix.MS_NOSUID
+		case "suid":
+			flags &^= unix.MS_NOSUID
+		case "nodev":
+			flags |= unix.MS_NODEV
+		case "dev":
+			flags &^= unix.MS_NODEV
+		case "noexec":
+			flags |= unix.MS_NOEXEC
+		case "exec":
+			flags &^= unix.MS_NOEXEC
+		case "sync":
+			flags |= unix.MS_SYNCHRONOUS
+		case "async":
+			flags &^= unix.MS_SYNCHRONOUS
+		case "dirsync":
+			flags |= unix.MS_DIRSYNC
+		case "remount":
+			flags |= unix.MS_REMOUNT
+		case "mand":
+			flags |= unix.MS_MANDLOCK
+		case "nomand":
+			flags &^= unix.MS_MANDLOCK
+		case "atime":
+			flags &^= unix.MS_NOATIME
+		case "noatime":
+			flags |= unix.MS_NOATIME
+		case "diratime":
+			flags &^= unix.MS_NODIRATIME
+		case "nodiratime":
+			flags |= unix.MS_NODIRATIME
+		case "relatime":
+			flags |= unix.MS_RELATIME
+		case "norelatime":
+			flags &^= unix.MS_RELATIME
+		case "strictatime":
+			flags |= unix.MS_STRICTATIME
+		case "nostrictatime":
+			flags &^= unix.MS_STRICTATIME
+		case "private":
+			prop = unix.MS_PRIVATE
+		case "rprivate":
+			prop = unix.MS_PRIVATE | unix.MS_REC
+		case "shared":
+			prop = unix.MS_SHARED
+		case "rshared":
+			prop = unix.MS_SHARED | unix.MS_REC
+		case "slave":
+			prop = unix.MS_SLAVE
+		case "rslave":
+			prop = unix.MS_SLAVE | unix.MS_REC
+		case "unbindable":
+			prop = unix.MS_UNBINDABLE
+		case "runbindable":
+			prop = unix.MS_UNBINDABLE | unix.MS_REC
+		default:
+			extra = append(extra, o)
+		}
+	}
+	return flags, prop, strings.Join(extra, ",")
+}
+
+// defaultDevices are the nodes every container gets (OCI runtime spec,
+// "Default Devices").
+var defaultDevices = []specs.LinuxDevice{
+	{Path: "/dev/null", Type: "c", Major: 1, Minor: 3},
+	{Path: "/dev/zero", Type: "c", Major: 1, Minor: 5},
+	{Path: "/dev/full", Type: "c", Major: 1, Minor: 7},
+	{Path: "/dev/random", Type: "c", Major: 1, Minor: 8},
+	{Path: "/dev/urandom", Type: "c", Major: 1, Minor: 9},
+	{Path: "/dev/tty", Type: "c", Major: 5, Minor: 0},
+}
+
+// setupDev creates the default and configured device nodes and the
+// standard /dev symlinks. Without a /dev mount from config.json, only the
+// configured devices are created (the rootfs's own /dev is left alone).
+func setupDev(rootfs string, devices []specs.LinuxDevice, devMounted bool) error {
+	all := devices
+	if devMounted {
+		all = append(append([]specs.LinuxDevice{}, defaultDevices...), devices...)
+	}
+	for _, d := range all {
+		if err := mknod(rootfs, d); err != nil {
+			return fmt.Errorf("linux.devices %s: %w", d.Path, err)
+		}
+	}
+	if !devMounted {
+		return nil
+	}
+	links := [][2]string{
+		{"/proc/self/fd", "/dev/fd"},
+		{"/proc/self/fd/0", "/dev/stdin"},
+		{"/proc/self/fd/1", "/dev/stdout"},
+		{"/proc/self/fd/2", "/dev/stderr"},
+		{"pts/ptmx", "/dev/ptmx"},
+	}
+	for _, l := range links {
+		dst := filepath.Join(rootfs, l[1])
+		if _, err := os.Lstat(dst); err == nil {
+			continue // a mount or device already provides it
+		}
+		if err := os.Symlink(l[0], dst); err != nil {
+			return fmt.Errorf("/dev symlink %s: %w", l[1], err)
+		}
+	}
+	return nil
+}
+
+func mknod(rootfs string, d specs.LinuxDevice) error {
+	dest, err := secureJoin(rootfs, d.Path)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return err
+	}
+	mode := uint32(0o666)
+	if d.FileMode != nil {
+		mode = uint32(*d.FileMode & 0o7777)
+	}
+	switch d.Type {
+	case "c", "u":
+		mode |= unix.S_IFCHR
+	case "b":
+		mode |= unix.S_IFBLK
+	case "p":
+		mode |= unix.S_IFIFO
+	}
+	os.Remove(dest)
+	if err := unix.Mknod(dest, mode, int(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))); err != nil {
+		return fmt.Errorf("mknod: %w", err)
+	}
+	uid, gid := 0, 0
+	if d.UID != nil {
+		uid = int(*d.UID)
+	}
+	if d.GID != nil {
+		gid = int(*d.GID)
+	}
+	if err := unix.Chown(dest, uid, gid); err != nil {
+		return fmt.Errorf("chown: %w", err)
+	}
+	return nil
+}
+
+// pivotRoot makes rootfs the root with pivot_root(".", "."), which stacks
+// the old root on top of the new one, then lazily detaches the old root.
+// (Where pivot_root cannot work — a rootfs on the initramfs — the fallback
+// would be MS_MOVE plus chroot; not implemented yet.)
+func pivotRoot(rootfs string) error {
+	if err := unix.Chdir(rootfs); err != nil {
+		return fmt.Errorf("chdir rootfs: %w", err)
+	}
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	// Keep the unmount of the old root from propagating anywhere.
+	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("old root rslave: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	return nil
+}
+
+// maskPath hides a path: /dev/null over a file, an empty read-only tmpfs
+// over a directory. Missing paths are fine.
+func maskPath(p string) error {
+	fi, err := os.Stat(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "")
+	}
+	return unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
+}
+
+// readonlyPath bind-mounts a path onto itself read-only.
+func readonlyPath(p string) error {
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return err
+	}
+	return unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_REC, "")
+}

@@ -1,0 +1,227 @@
+package ctr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// LoadSpec reads and validates bundle/config.json. The returned error names
+// the offending field.
+func LoadSpec(bundle string) (*specs.Spec, error) {
+	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read config.json: %w", err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("parse config.json: %w", err)
+	}
+	if err := Validate(&s, bundle); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// ErrInvalidSpec is wrapped by every validation error.
+var ErrInvalidSpec = errors.New("invalid config")
+
+func invalid(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalidSpec, field, fmt.Sprintf(format, args...))
+}
+
+// namespaceFlags lists the namespace types strata creates, and knownNamespaces
+// every type the runtime specification defines.
+var (
+	supportedNamespaces = map[specs.LinuxNamespaceType]bool{
+		specs.PIDNamespace: true, specs.NetworkNamespace: true, specs.MountNamespace: true,
+		specs.IPCNamespace: true, specs.UTSNamespace: true,
+	}
+	knownNamespaces = map[specs.LinuxNamespaceType]bool{
+		specs.PIDNamespace: true, specs.NetworkNamespace: true, specs.MountNamespace: true,
+		specs.IPCNamespace: true, specs.UTSNamespace: true, specs.UserNamespace: true,
+		specs.CgroupNamespace: true, specs.TimeNamespace: true,
+	}
+)
+
+// Validate checks a spec against what strata can honour. bundle is the
+// directory root.path is relative to. Each error names the field, for
+// example "process.args: empty" or `linux.namespaces[2].type: unknown "foo"`.
+func Validate(s *specs.Spec, bundle string) error {
+	if !strings.HasPrefix(s.Version, "1.") {
+		return invalid("ociVersion", "unsupported version %q (want 1.x)", s.Version)
+	}
+	if s.Root == nil || s.Root.Path == "" {
+		return invalid("root.path", "missing")
+	}
+	rootfs := s.Root.Path
+	if !filepath.IsAbs(rootfs) {
+		rootfs = filepath.Join(bundle, rootfs)
+	}
+	if fi, err := os.Stat(rootfs); err != nil {
+		return invalid("root.path", "%v", err)
+	} else if !fi.IsDir() {
+		return invalid("root.path", "not a directory")
+	}
+	if err := validateProcess(s.Process); err != nil {
+		return err
+	}
+	if s.Hooks != nil && (len(s.Hooks.Prestart)+len(s.Hooks.CreateRuntime)+len(s.Hooks.CreateContainer)+
+		len(s.Hooks.StartContainer)+len(s.Hooks.Poststart)+len(s.Hooks.Poststop)) > 0 {
+		return invalid("hooks", "not supported yet")
+	}
+	for i, m := range s.Mounts {
+		f := fmt.Sprintf("mounts[%d].destination", i)
+		if m.Destination == "" {
+			return invalid(f, "empty")
+		}
+		if !filepath.IsAbs(m.Destination) {
+			return invalid(f, "%q is not absolute", m.Destination)
+		}
+		if escapes(m.Destination) {
+			return invalid(f, "%q escapes the root filesystem via ..", m.Destination)
+		}
+		if m.Type == "" && !hasBind(m.Options) {
+			return invalid(fmt.Sprintf("mounts[%d].type", i), "empty and options have no bind")
+		}
+	}
+	if s.Linux == nil {
+		return invalid("linux", "missing")
+	}
+	return validateLinux(s.Linux)
+}
+
+func validateProcess(p *specs.Process) error {
+	if p == nil {
+		return invalid("process", "missing")
+	}
+	if len(p.Args) == 0 || p.Args[0] == "" {
+		return invalid("process.args", "empty")
+	}
+	if p.Terminal {
+		return invalid("process.terminal", "not supported yet (no console socket)")
+	}
+	if p.Cwd == "" || !filepath.IsAbs(p.Cwd) {
+		return invalid("process.cwd", "%q is not absolute", p.Cwd)
+	}
+	for i, e := range p.Env {
+		if !strings.Contains(e, "=") {
+			return invalid(fmt.Sprintf("process.env[%d]", i), "%q has no '='", e)
+		}
+	}
+	for i, r := range p.Rlimits {
+		if _, ok := rlimitNames[r.Type]; !ok {
+			return invalid(fmt.Sprintf("process.rlimits[%d].type", i), "unknown %q", r.Type)
+		}
+		if r.Soft > r.Hard {
+			return invalid(fmt.Sprintf("process.rlimits[%d]", i), "soft %d above hard %d", r.Soft, r.Hard)
+		}
+	}
+	if p.SelinuxLabel != "" {
+		return invalid("process.selinuxLabel", "SELinux is not supported")
+	}
+	if p.ApparmorProfile != "" {
+		return invalid("process.apparmorProfile", "AppArmor is not supported")
+	}
+	return nil
+}
+
+func validateLinux(l *specs.Linux) error {
+	seen := map[specs.LinuxNamespaceType]bool{}
+	for i, ns := range l.Namespaces {
+		f := fmt.Sprintf("linux.namespaces[%d]", i)
+		if !knownNamespaces[ns.Type] {
+			return invalid(f+".type", "unknown %q", ns.Type)
+		}
+		if seen[ns.Type] {
+			return invalid(f+".type", "%q listed twice", ns.Type)
+		}
+		seen[ns.Type] = true
+		if ns.Path != "" {
+			if !filepath.IsAbs(ns.Path) {
+				return invalid(f+".path", "%q is not absolute", ns.Path)
+			}
+			if _, err := os.Stat(ns.Path); err != nil {
+				return invalid(f+".path", "%v", err)
+			}
+			return invalid(f+".path", "joining an existing namespace is not supported yet")
+		}
+		if !supportedNamespaces[ns.Type] {
+			return invalid(f+".type", "%q namespaces are not supported yet", ns.Type)
+		}
+	}
+	if !seen[specs.MountNamespace] {
+		return invalid("linux.namespaces", "a mount namespace is required")
+	}
+	if len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0 {
+		return invalid("linux.uidMappings", "user namespaces are not supported yet")
+	}
+	if l.Seccomp != nil {
+		return invalid("linux.seccomp", "not supported yet")
+	}
+	if l.IntelRdt != nil {
+		return invalid("linux.intelRdt", "not supported")
+	}
+	switch l.RootfsPropagation {
+	case "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable":
+	default:
+		return invalid("linux.rootfsPropagation", "unknown %q", l.RootfsPropagation)
+	}
+	for i, d := range l.Devices {
+		f := fmt.Sprintf("linux.devices[%d]", i)
+		if !filepath.IsAbs(d.Path) || escapes(d.Path) {
+			return invalid(f+".path", "%q is not an absolute path inside the container", d.Path)
+		}
+		switch d.Type {
+		case "c", "u", "b", "p":
+		default:
+			return invalid(f+".type", "unknown %q", d.Type)
+		}
+	}
+	for k := range l.Sysctl {
+		if strings.Contains(k, "..") || strings.Contains(k, "/") {
+			return invalid("linux.sysctl", "bad key %q", k)
+		}
+	}
+	return nil
+}
+
+// escapes reports whether p, taken relative to a root, climbs above it.
+func escapes(p string) bool {
+	depth := 0
+	for _, c := range strings.Split(p, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
+}
+
+func hasBind(opts []string) bool {
+	for _, o := range opts {
+		if o == "bind" || o == "rbind" {
+			return true
+		}
+	}
+	return false
+}
+
+// rootfsPath returns the absolute root filesystem path of a bundle.
+func rootfsPath(s *specs.Spec, bundle string) string {
+	if filepath.IsAbs(s.Root.Path) {
+		return filepath.Clean(s.Root.Path)
+	}
+	return filepath.Join(bundle, s.Root.Path)
+}
