@@ -292,31 +292,49 @@ func (st Store) Kill(id string, sig unix.Signal, all bool) error {
 // killAll signals every process in the init's pid namespace (or just the
 // init when it shares the host's).
 func killAll(s *State, sig unix.Signal) error {
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", s.Pid))
-	if err != nil {
-		return fmt.Errorf("kill --all: %w", err)
-	}
-	self, _ := os.Readlink("/proc/self/ns/pid")
-	if ns == self {
+	ns := containerPidNS(s.Pid)
+	if ns == "" {
 		if err := unix.Kill(s.Pid, sig); err != nil {
 			return fmt.Errorf("kill %q: %w", s.ID, err)
 		}
 		return nil
 	}
+	for _, pid := range nsProcs(ns) {
+		unix.Kill(pid, sig) // a process may exit meanwhile
+	}
+	return nil
+}
+
+// containerPidNS returns the pid namespace of pid when it is not the
+// caller's own, else "".
+func containerPidNS(pid int) string {
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
+	if err != nil {
+		return ""
+	}
+	if self, _ := os.Readlink("/proc/self/ns/pid"); ns == self {
+		return ""
+	}
+	return ns
+}
+
+// nsProcs lists the live processes in pid namespace ns.
+func nsProcs(ns string) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return fmt.Errorf("kill --all: %w", err)
+		return nil
 	}
+	var pids []int
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
 		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err == nil && l == ns {
-			unix.Kill(pid, sig) // a process may exit meanwhile
+			pids = append(pids, pid)
 		}
 	}
-	return nil
+	return pids
 }
 
 // Delete removes a container's state. A running container is refused
@@ -340,13 +358,14 @@ func (st Store) Delete(id string, force bool) error {
 		return fmt.Errorf("container %q is running: stop it first or use --force", id)
 	}
 	if s.Status != specs.StateStopped {
+		ns := containerPidNS(s.Pid)
 		if err := killAll(s, unix.SIGKILL); err != nil && initAlive(s.Pid, s.InitStartTime) {
 			return err
 		}
 		deadline := time.Now().Add(10 * time.Second)
-		for initAlive(s.Pid, s.InitStartTime) {
+		for initAlive(s.Pid, s.InitStartTime) || (ns != "" && len(nsProcs(ns)) > 0) {
 			if time.Now().After(deadline) {
-				return fmt.Errorf("container %q: init %d did not die", id, s.Pid)
+				return fmt.Errorf("container %q: processes did not die", id)
 			}
 			time.Sleep(time.Millisecond)
 		}

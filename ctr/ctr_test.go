@@ -1,0 +1,304 @@
+package ctr
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"strata/ctr/ctrtest"
+)
+
+func TestMain(m *testing.M) {
+	MaybeInit()
+	os.Exit(m.Run())
+}
+
+// env is one test's state root and bundle, checked for leftovers at the end.
+type env struct {
+	t      *testing.T
+	store  Store
+	bundle string
+	pidNS  []string
+}
+
+func newEnv(t *testing.T, spec *specs.Spec) *env {
+	t.Helper()
+	e := &env{t: t, store: Store{Root: filepath.Join(t.TempDir(), "state")}, bundle: ctrtest.Bundle(t, spec)}
+	t.Cleanup(func() {
+		ctrtest.CheckClean(t, e.store.Root, []string{e.bundle, e.store.Root}, e.pidNS)
+	})
+	return e
+}
+
+// run runs the bundle's container to completion and returns its exit
+// status, stdout and stderr.
+func (e *env) run(id string) (int, string, string) {
+	e.t.Helper()
+	var out, errb bytes.Buffer
+	code, err := e.store.Run(id, CreateOptions{Bundle: e.bundle, Stdout: &out, Stderr: &errb}, nil)
+	if err != nil {
+		e.t.Fatalf("run: %v (stderr %q)", err, errb.String())
+	}
+	return code, out.String(), errb.String()
+}
+
+func TestRunEchoHello(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("echo", "hello"))
+	code, out, _ := e.run("hello")
+	if code != 0 || out != "hello\n" {
+		t.Fatalf("got status %d, output %q; want 0, %q", code, out, "hello\n")
+	}
+}
+
+func TestExitStatusPropagates(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("sh", "-c", "exit 3"))
+	if code, _, _ := e.run("exit3"); code != 3 {
+		t.Fatalf("status %d, want 3", code)
+	}
+}
+
+func TestPidNamespace(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("sh", "-c", "echo $$"))
+	if _, out, _ := e.run("pid"); out != "1\n" {
+		t.Fatalf("pid in container %q, want 1", out)
+	}
+}
+
+func TestHostname(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("hostname"))
+	if _, out, _ := e.run("host"); out != "strata-test\n" {
+		t.Fatalf("hostname %q, want strata-test", out)
+	}
+	if h, _ := os.Hostname(); h == "strata-test" {
+		t.Fatal("the host's hostname changed")
+	}
+}
+
+func TestMountsIsolated(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "host-only")
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, ctrtest.Spec("sh", "-c",
+		"test -e /proc/self/stat && echo proc; test -e "+marker+" || echo hidden; "+
+			"test -c /dev/null && test -c /dev/urandom && test -L /dev/fd && echo dev; "+
+			"cat /proc/kcore | wc -c 2>/dev/null; test -s /proc/kcore || echo masked"))
+	_, out, errs := e.run("mounts")
+	for _, want := range []string{"proc\n", "hidden\n", "dev\n", "masked\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q lacks %q (stderr %q)", out, want, errs)
+		}
+	}
+}
+
+func TestReadonlyRoot(t *testing.T) {
+	s := ctrtest.Spec("touch", "/x")
+	s.Root.Readonly = true
+	e := newEnv(t, s)
+	code, _, errs := e.run("ro")
+	if code == 0 || !strings.Contains(errs, "Read-only file system") {
+		t.Fatalf("touch on a read-only root: status %d, stderr %q", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(e.bundle, "rootfs", "x")); err == nil {
+		t.Fatal("/x was created")
+	}
+}
+
+func TestProcessUserAndUmask(t *testing.T) {
+	s := ctrtest.Spec("sh", "-c", "id -u; id -g; id -G; umask")
+	umask := uint32(0o027)
+	s.Process.User = specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{1000, 20}, Umask: &umask}
+	s.Process.NoNewPrivileges = true
+	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 100, Hard: 200}}
+	e := newEnv(t, s)
+	_, out, errs := e.run("user")
+	if out != "1000\n1000\n1000 20\n0027\n" {
+		t.Fatalf("output %q (stderr %q)", out, errs)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("sleep", "100"))
+	const id = "life"
+	logf, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	p, err := e.store.Create(id, CreateOptions{Bundle: e.bundle, PidFile: pidFile, Stdout: logf, Stderr: logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pidNS = append(e.pidNS, ctrtest.PidNS(p.Pid()))
+	waited := make(chan int, 1)
+	go func() { code, _ := p.Wait(); waited <- code }()
+	wantStatus := func(want specs.ContainerState) *State {
+		t.Helper()
+		s, err := e.store.State(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Status != want {
+			t.Fatalf("status %s, want %s", s.Status, want)
+		}
+		return s
+	}
+	s := wantStatus(specs.StateCreated)
+	if s.Pid != p.Pid() || s.ID != id || s.Bundle != e.bundle || s.Version != specs.Version {
+		t.Fatalf("state %+v", s)
+	}
+	if data, _ := os.ReadFile(pidFile); string(data) != strings.TrimSpace(string(data)) || string(data) == "" {
+		t.Fatalf("pid file %q", data)
+	}
+	if _, err := e.store.Create(id, CreateOptions{Bundle: e.bundle}); err == nil {
+		t.Fatal("a second create with the same id succeeded")
+	}
+	if err := e.store.Start(id); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(specs.StateRunning)
+	if err := e.store.Start(id); err == nil {
+		t.Fatal("start of a running container succeeded")
+	}
+	if err := e.store.Delete(id, false); err == nil {
+		t.Fatal("delete of a running container succeeded without force")
+	}
+	list, err := e.store.List()
+	if err != nil || len(list) != 1 || list[0].ID != id {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	if err := e.store.Kill(id, unix.SIGKILL, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-waited:
+		if code != 128+9 {
+			t.Fatalf("status %d after SIGKILL, want 137", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("container did not die")
+	}
+	wantStatus(specs.StateStopped)
+	if err := e.store.Kill(id, unix.SIGTERM, false); err == nil {
+		t.Fatal("kill of a stopped container succeeded")
+	}
+	if err := e.store.Delete(id, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.State(id); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("state after delete: %v", err)
+	}
+}
+
+func TestDeleteForceAndKillAll(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("sh", "-c", "sleep 100 & sleep 100"))
+	p, err := e.store.Create("force", CreateOptions{Bundle: e.bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pidNS = append(e.pidNS, ctrtest.PidNS(p.Pid()))
+	go p.Wait()
+	if err := e.store.Start("force"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Kill("force", unix.SIGTERM, true); err != nil {
+		t.Fatal(err)
+	}
+	// sh as pid 1 ignores SIGTERM; sleep does not, and a forced delete
+	// kills the rest.
+	if err := e.store.Delete("force", true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMissingBinary(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("/bin/nope"))
+	_, err := e.store.Create("nobin", CreateOptions{Bundle: e.bundle})
+	if err == nil || !strings.Contains(err.Error(), "process.args[0]") {
+		t.Fatalf("create with a missing binary: %v", err)
+	}
+}
+
+func TestBadID(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("true"))
+	for _, id := range []string{"..", "../x", "a/b", "a..b", ""} {
+		if _, err := e.store.Create(id, CreateOptions{Bundle: e.bundle}); err == nil {
+			t.Errorf("id %q accepted", id)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.store.Root, "..", "x")); err == nil {
+		t.Error("a state dir escaped the root")
+	}
+}
+
+func TestBadConfigs(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("true"))
+	notDir := filepath.Join(e.bundle, "file")
+	os.WriteFile(notDir, nil, 0o644)
+	cases := []struct {
+		want string
+		edit func(s *specs.Spec)
+	}{
+		{"ociVersion", func(s *specs.Spec) { s.Version = "0.9" }},
+		{"process.args: empty", func(s *specs.Spec) { s.Process.Args = nil }},
+		{"process: missing", func(s *specs.Spec) { s.Process = nil }},
+		{"process.cwd", func(s *specs.Spec) { s.Process.Cwd = "tmp" }},
+		{"process.terminal", func(s *specs.Spec) { s.Process.Terminal = true }},
+		{"process.rlimits[0].type: unknown", func(s *specs.Spec) {
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_FOO"}}
+		}},
+		{"root.path: not a directory", func(s *specs.Spec) { s.Root.Path = notDir }},
+		{"root.path", func(s *specs.Spec) { s.Root.Path = "missing" }},
+		{`linux.namespaces[2].type: unknown "foo"`, func(s *specs.Spec) { s.Linux.Namespaces[2].Type = "foo" }},
+		{"linux.namespaces[0].path", func(s *specs.Spec) { s.Linux.Namespaces[0].Path = "/proc/1/ns/pid" }},
+		{"linux.namespaces[1].path", func(s *specs.Spec) { s.Linux.Namespaces[1].Path = "relative" }},
+		{"linux.namespaces[5].type", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+		}},
+		{"linux.namespaces: a mount namespace is required", func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[:4] }},
+		{"mounts[0].destination", func(s *specs.Spec) { s.Mounts[0].Destination = "proc" }},
+		{"mounts[1].destination", func(s *specs.Spec) { s.Mounts[1].Destination = "/../../etc" }},
+		{"linux.seccomp", func(s *specs.Spec) { s.Linux.Seccomp = &specs.LinuxSeccomp{} }},
+		{"hooks", func(s *specs.Spec) { s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "/bin/true"}}} }},
+		{"linux: missing", func(s *specs.Spec) { s.Linux = nil }},
+	}
+	for _, c := range cases {
+		s := ctrtest.Spec("true")
+		c.edit(s)
+		ctrtest.WriteSpec(t, e.bundle, s)
+		_, err := e.store.Create("bad", CreateOptions{Bundle: e.bundle})
+		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrInvalidSpec) {
+			t.Errorf("want an error naming %q, got %v", c.want, err)
+		}
+	}
+	os.WriteFile(filepath.Join(e.bundle, "config.json"), []byte("{not json"), 0o644)
+	if _, err := e.store.Create("bad", CreateOptions{Bundle: e.bundle}); err == nil || !strings.Contains(err.Error(), "parse config.json") {
+		t.Errorf("malformed config.json: %v", err)
+	}
+}
+
+func TestSecureJoin(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "a"), 0o755)
+	os.Symlink("/etc", filepath.Join(root, "a", "abs"))
+	os.Symlink("../../../..", filepath.Join(root, "a", "up"))
+	for in, want := range map[string]string{
+		"/a/abs/passwd": "/etc/passwd",
+		"/a/up/etc":     "/etc",
+		"/../../x":      "/x",
+		"/a/./b/../c":   "/a/c",
+	} {
+		got, err := secureJoin(root, in)
+		if err != nil || got != filepath.Join(root, want) {
+			t.Errorf("secureJoin(%q) = %q, %v; want %q", in, got, err, filepath.Join(root, want))
+		}
+	}
+}
