@@ -94,7 +94,6 @@ type MemoryStats struct {
 	Limit     uint64 // limit (0: none)
 	MaxUsage  uint64 // high-water mark (v1 max_usage_in_bytes, v2 memory.peak when the kernel has it)
 	SwapUsage uint64 // v1: memory+swap usage; v2: swap only
-	OOMEvents uint64 // times the limit was hit with reclaim failing (v1 failcnt-based: under_oom events are not counted; v2 memory.events oom)
 	OOMKills  uint64 // processes killed by the OOM killer in this cgroup
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/containerd/cgroups/v3/cgroup2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -223,11 +224,30 @@ func (m *v2Manager) Stats() (*Stats, error) {
 	return st, nil
 }
 
+// Freeze writes cgroup.freeze and, unlike the library (which only reads
+// cgroup.freeze back), waits until cgroup.events reports "frozen 1": only
+// then are all the tasks stopped.
 func (m *v2Manager) Freeze() error {
 	if err := m.lib.Freeze(); err != nil {
 		return fmt.Errorf("cgroup: freezing %s (v2): %w", m.path, err)
 	}
-	return nil
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(filepath.Join(m.dir, "cgroup.events"))
+		if err != nil {
+			return fmt.Errorf("cgroup: freezing %s (v2): %w", m.path, err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if l == "frozen 1" {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			_ = m.lib.Thaw()
+			return fmt.Errorf("cgroup: freezing %s (v2): tasks did not freeze within 10s", m.path)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (m *v2Manager) Thaw() error {
@@ -247,7 +267,7 @@ func (m *v2Manager) Kill(sig syscall.Signal) error {
 	if sig == syscall.SIGKILL && exists(filepath.Join(m.dir, "cgroup.kill")) {
 		return writeFile(m.dir, "cgroup.kill", "1")
 	}
-	freeze := sig == syscall.SIGKILL && m.lib.Freeze() == nil
+	freeze := sig == syscall.SIGKILL && m.Freeze() == nil
 	pids, err := m.Procs()
 	if err == nil {
 		err = signalAll(pids, sig)
