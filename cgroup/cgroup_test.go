@@ -572,3 +572,61 @@ func TestV2OnHybridUnified(t *testing.T) {
 		t.Errorf("%s left behind", path)
 	}
 }
+
+// TestPaths checks runc's cgroupfs cgroupsPath semantics for real: a
+// nested absolute path (the parent is made and, for cpuset, given the
+// parent's CPUs), and a relative path, which lands below the test's own
+// cgroup in each hierarchy.
+func TestPaths(t *testing.T) {
+	needRoot(t)
+	parent := testPath()
+	t.Cleanup(func() {
+		for _, mp := range cgroupMounts(t) {
+			_ = syscall.Rmdir(filepath.Join(mp, parent))
+		}
+	})
+	m, err := New(parent+"/ctr", &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanupCgroup(t, m)
+	if m.Path() != parent+"/ctr" {
+		t.Errorf("Path() = %q", m.Path())
+	}
+	c := startIn(t, m, `<STDIN>; $| = 1; print "ok\n"; sleep 100;`)
+	c.line(t)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", c.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if !strings.HasSuffix(l, ":"+parent+"/ctr") {
+			t.Errorf("child's /proc/pid/cgroup line %q: want it in %s/ctr", l, parent)
+		}
+	}
+
+	rel := strings.TrimPrefix(testPath(), "/")
+	own, err := ownCgroup("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(rel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanupCgroup(t, r)
+	want := filepath.Join("/", own, rel)
+	if Mode() != "v2" {
+		mine, _, err := cgroup1ParseSelf()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = filepath.Join("/", mine["memory"], rel)
+		if d := filepath.Join("/sys/fs/cgroup/memory", want); !exists(d) {
+			t.Errorf("relative path: %s missing", d)
+		}
+	}
+	if r.Path() != want {
+		t.Errorf("relative path %q resolved to %q, want %q", rel, r.Path(), want)
+	}
+}
