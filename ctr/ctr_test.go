@@ -321,3 +321,43 @@ func TestMountThroughSymlinkStaysInside(t *testing.T) {
 		t.Fatalf("mountpoint not created inside the rootfs: %v", err)
 	}
 }
+
+func TestCapabilitiesAndNoNewPrivs(t *testing.T) {
+	s := ctrtest.Spec("grep", "-E", "^(CapEff|CapBnd|CapAmb|NoNewPrivs)", "/proc/self/status")
+	caps := []string{"CAP_CHOWN", "CAP_KILL"}
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
+	s.Process.NoNewPrivileges = true
+	e := newEnv(t, s)
+	_, out, errs := e.run("caps")
+	for _, want := range []string{"CapEff:\t0000000000000021", "CapBnd:\t0000000000000021", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q lacks %q (stderr %q)", out, want, errs)
+		}
+	}
+}
+
+func TestAmbientCapsForNonRoot(t *testing.T) {
+	s := ctrtest.Spec("grep", "^CapEff", "/proc/self/status")
+	caps := []string{"CAP_NET_BIND_SERVICE"}
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps, Inheritable: caps, Ambient: caps}
+	s.Process.User = specs.User{UID: 1000, GID: 1000}
+	e := newEnv(t, s)
+	if _, out, errs := e.run("ambient"); out != "CapEff:\t0000000000000400\n" {
+		t.Fatalf("output %q (stderr %q)", out, errs)
+	}
+}
+
+func TestLoopbackUp(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("cat", "/sys/class/net/lo/operstate", "/sys/class/net/lo/flags"))
+	if _, out, errs := e.run("lo"); !strings.Contains(out, "0x9") {
+		t.Fatalf("lo flags %q (stderr %q)", out, errs)
+	}
+}
+
+func TestBadCapability(t *testing.T) {
+	s := ctrtest.Spec("true")
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_CHOWN", "CAP_FOO"}}
+	if err := Validate(s, ctrtest.Bundle(t, s)); err == nil || !strings.Contains(err.Error(), "process.capabilities.bounding[1]") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -73,6 +73,11 @@ func initContainer(cfgR, syncW *os.File) error {
 	if err != nil {
 		return fmt.Errorf("open state dir: %w", err)
 	}
+	if hasNamespace(spec, specs.NetworkNamespace) {
+		if err := loopbackUp(); err != nil {
+			return err
+		}
+	}
 	unix.Umask(0)
 	if err := setupRootfs(spec, ic.Rootfs); err != nil {
 		return err
@@ -108,8 +113,23 @@ func initContainer(cfgR, syncW *os.File) error {
 	if err != nil {
 		return fmt.Errorf("process.args[0]: %w", err)
 	}
+	if p.Capabilities != nil {
+		if err := dropBounding(p.Capabilities); err != nil {
+			return err
+		}
+		// Keep the permitted set across the uid change; applyCaps then
+		// sets exactly what the config asks for.
+		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("keepcaps: %w", err)
+		}
+	}
 	if err := setUser(p.User); err != nil {
 		return err
+	}
+	if p.Capabilities != nil {
+		if err := applyCaps(p.Capabilities); err != nil {
+			return err
+		}
 	}
 	if p.User.Umask != nil {
 		unix.Umask(int(*p.User.Umask))

@@ -122,6 +122,9 @@ func validateProcess(p *specs.Process) error {
 			return invalid(fmt.Sprintf("process.rlimits[%d]", i), "soft %d above hard %d", r.Soft, r.Hard)
 		}
 	}
+	if err := validateCaps(p.Capabilities); err != nil {
+		return err
+	}
 	if p.SelinuxLabel != "" {
 		return invalid("process.selinuxLabel", "SELinux is not supported")
 	}
