@@ -16,11 +16,10 @@ import (
 )
 
 const (
-	initEnv   = "_STRATA_CTR_INIT"
-	initArg0  = "strata-ctr-init"
-	cfgFd     = 3 // the config pipe, read end
-	syncFd    = 4 // the sync pipe, write end
-	mntFlagRO = unix.MS_RDONLY
+	initEnv  = "_STRATA_CTR_INIT"
+	initArg0 = "strata-ctr-init"
+	cfgFd    = 3 // the config pipe, read end
+	syncFd   = 4 // the sync pipe, write end
 )
 
 // initConfig is what the creating process sends the init on fd 3.
@@ -99,7 +98,7 @@ func initContainer(cfgR, syncW *os.File) error {
 	p := spec.Process
 	for _, r := range p.Rlimits {
 		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
-		if err := unix.Setrlimit(rlimitNames[r.Type], &lim); err != nil {
+		if err := unix.Setrlimit(rlimitNumber(r.Type), &lim); err != nil {
 			return fmt.Errorf("process.rlimits %s: %w", r.Type, err)
 		}
 	}
@@ -214,12 +213,41 @@ func setUser(u specs.User) error {
 	return nil
 }
 
-// rlimitNames maps the OCI rlimit type names to resource numbers.
-var rlimitNames = map[string]int{
-	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
-	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
-	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE,
-	"RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC,
-	"RLIMIT_RSS": unix.RLIMIT_RSS, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
-	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING, "RLIMIT_STACK": unix.RLIMIT_STACK,
+// rlimitNumber maps an OCI rlimit type name to its resource number, or -1.
+func rlimitNumber(name string) int {
+	switch name {
+	case "RLIMIT_AS":
+		return unix.RLIMIT_AS
+	case "RLIMIT_CORE":
+		return unix.RLIMIT_CORE
+	case "RLIMIT_CPU":
+		return unix.RLIMIT_CPU
+	case "RLIMIT_DATA":
+		return unix.RLIMIT_DATA
+	case "RLIMIT_FSIZE":
+		return unix.RLIMIT_FSIZE
+	case "RLIMIT_LOCKS":
+		return unix.RLIMIT_LOCKS
+	case "RLIMIT_MEMLOCK":
+		return unix.RLIMIT_MEMLOCK
+	case "RLIMIT_MSGQUEUE":
+		return unix.RLIMIT_MSGQUEUE
+	case "RLIMIT_NICE":
+		return unix.RLIMIT_NICE
+	case "RLIMIT_NOFILE":
+		return unix.RLIMIT_NOFILE
+	case "RLIMIT_NPROC":
+		return unix.RLIMIT_NPROC
+	case "RLIMIT_RSS":
+		return unix.RLIMIT_RSS
+	case "RLIMIT_RTPRIO":
+		return unix.RLIMIT_RTPRIO
+	case "RLIMIT_RTTIME":
+		return unix.RLIMIT_RTTIME
+	case "RLIMIT_SIGPENDING":
+		return unix.RLIMIT_SIGPENDING
+	case "RLIMIT_STACK":
+		return unix.RLIMIT_STACK
+	}
+	return -1
 }

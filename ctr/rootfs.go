@@ -211,15 +211,17 @@ func parseOptions(opts []string) (flags, prop uintptr, data string) {
 	return flags, prop, strings.Join(extra, ",")
 }
 
-// defaultDevices are the nodes every container gets (OCI runtime spec,
-// "Default Devices").
-var defaultDevices = []specs.LinuxDevice{
-	{Path: "/dev/null", Type: "c", Major: 1, Minor: 3},
-	{Path: "/dev/zero", Type: "c", Major: 1, Minor: 5},
-	{Path: "/dev/full", Type: "c", Major: 1, Minor: 7},
-	{Path: "/dev/random", Type: "c", Major: 1, Minor: 8},
-	{Path: "/dev/urandom", Type: "c", Major: 1, Minor: 9},
-	{Path: "/dev/tty", Type: "c", Major: 5, Minor: 0},
+// defaultDevices returns the nodes every container gets (OCI runtime
+// spec, "Default Devices").
+func defaultDevices() []specs.LinuxDevice {
+	return []specs.LinuxDevice{
+		{Path: "/dev/null", Type: "c", Major: 1, Minor: 3},
+		{Path: "/dev/zero", Type: "c", Major: 1, Minor: 5},
+		{Path: "/dev/full", Type: "c", Major: 1, Minor: 7},
+		{Path: "/dev/random", Type: "c", Major: 1, Minor: 8},
+		{Path: "/dev/urandom", Type: "c", Major: 1, Minor: 9},
+		{Path: "/dev/tty", Type: "c", Major: 5, Minor: 0},
+	}
 }
 
 // setupDev creates the default and configured device nodes and the
@@ -228,7 +230,7 @@ var defaultDevices = []specs.LinuxDevice{
 func setupDev(rootfs string, devices []specs.LinuxDevice, devMounted bool) error {
 	all := devices
 	if devMounted {
-		all = append(append([]specs.LinuxDevice{}, defaultDevices...), devices...)
+		all = append(append([]specs.LinuxDevice{}, defaultDevices()...), devices...)
 	}
 	for _, d := range all {
 		if err := mknod(rootfs, d); err != nil {

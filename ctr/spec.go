@@ -35,19 +35,17 @@ func invalid(field, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidSpec, field, fmt.Sprintf(format, args...))
 }
 
-// namespaceFlags lists the namespace types strata creates, and knownNamespaces
-// every type the runtime specification defines.
-var (
-	supportedNamespaces = map[specs.LinuxNamespaceType]bool{
-		specs.PIDNamespace: true, specs.NetworkNamespace: true, specs.MountNamespace: true,
-		specs.IPCNamespace: true, specs.UTSNamespace: true,
+// namespaceSupport reports whether the runtime specification defines a
+// namespace type (known) and whether strata can create it (supported).
+func namespaceSupport(t specs.LinuxNamespaceType) (known, supported bool) {
+	switch t {
+	case specs.PIDNamespace, specs.NetworkNamespace, specs.MountNamespace, specs.IPCNamespace, specs.UTSNamespace:
+		return true, true
+	case specs.UserNamespace, specs.CgroupNamespace, specs.TimeNamespace:
+		return true, false
 	}
-	knownNamespaces = map[specs.LinuxNamespaceType]bool{
-		specs.PIDNamespace: true, specs.NetworkNamespace: true, specs.MountNamespace: true,
-		specs.IPCNamespace: true, specs.UTSNamespace: true, specs.UserNamespace: true,
-		specs.CgroupNamespace: true, specs.TimeNamespace: true,
-	}
-)
+	return false, false
+}
 
 // Validate checks a spec against what strata can honour. bundle is the
 // directory root.path is relative to. Each error names the field, for
@@ -115,7 +113,7 @@ func validateProcess(p *specs.Process) error {
 		}
 	}
 	for i, r := range p.Rlimits {
-		if _, ok := rlimitNames[r.Type]; !ok {
+		if rlimitNumber(r.Type) < 0 {
 			return invalid(fmt.Sprintf("process.rlimits[%d].type", i), "unknown %q", r.Type)
 		}
 		if r.Soft > r.Hard {
@@ -138,7 +136,8 @@ func validateLinux(l *specs.Linux) error {
 	seen := map[specs.LinuxNamespaceType]bool{}
 	for i, ns := range l.Namespaces {
 		f := fmt.Sprintf("linux.namespaces[%d]", i)
-		if !knownNamespaces[ns.Type] {
+		known, supported := namespaceSupport(ns.Type)
+		if !known {
 			return invalid(f+".type", "unknown %q", ns.Type)
 		}
 		if seen[ns.Type] {
@@ -154,7 +153,7 @@ func validateLinux(l *specs.Linux) error {
 			}
 			return invalid(f+".path", "joining an existing namespace is not supported yet")
 		}
-		if !supportedNamespaces[ns.Type] {
+		if !supported {
 			return invalid(f+".type", "%q namespaces are not supported yet", ns.Type)
 		}
 	}
