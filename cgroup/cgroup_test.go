@@ -630,3 +630,31 @@ func TestPaths(t *testing.T) {
 		t.Errorf("relative path %q resolved to %q, want %q", rel, r.Path(), want)
 	}
 }
+
+// TestV2DevicesOnHybridUnified: cgroup v2 device rules are an eBPF program
+// attached to the cgroup, which needs no controller, so the hybrid host's
+// unified hierarchy runs it for real.
+func TestV2DevicesOnHybridUnified(t *testing.T) {
+	needRoot(t)
+	if !isCgroup2(hybridUnified) {
+		t.Skip("no hybrid unified hierarchy")
+	}
+	maj, min := int64(1), int64(3)
+	m, err := newV2(hybridUnified, testPath(), &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		{Allow: true, Type: "c", Major: &maj, Minor: &min, Access: "rwm"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanupCgroup(t, m)
+	c := startIn(t, m, `<STDIN>; $| = 1;
+		print((open(my $z, "<", "/dev/zero") ? "zero-open" : "zero-denied"), "\n");
+		print((open(my $n, ">", "/dev/null") ? "null-open" : "null-denied"), "\n"); sleep 100;`)
+	if l := c.line(t); l != "zero-denied" {
+		t.Errorf("/dev/zero: %s, want denied", l)
+	}
+	if l := c.line(t); l != "null-open" {
+		t.Errorf("/dev/null: %s, want open", l)
+	}
+}

@@ -227,7 +227,21 @@ func toV2(r *specs.LinuxResources) (*v2Settings, error) {
 		}
 		s.res.RDMA = rd
 	}
-	s.res.Devices = r.Devices
+	// An empty type means "a" (all) and an absent major/minor means "*" in
+	// the OCI spec; the library's eBPF generator wants them spelled out
+	// ("a", -1).
+	for _, d := range r.Devices {
+		if d.Type == "" {
+			d.Type = "a"
+		}
+		if d.Major == nil {
+			d.Major = i64p(-1)
+		}
+		if d.Minor == nil {
+			d.Minor = i64p(-1)
+		}
+		s.res.Devices = append(s.res.Devices, d)
+	}
 	for k, v := range r.Unified {
 		if err := checkUnifiedKey(k); err != nil {
 			return nil, err
@@ -298,3 +312,5 @@ func forV1(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 	}
 	return &c, nil
 }
+
+func i64p(v int64) *int64 { return &v }

@@ -233,6 +233,11 @@ func TestToV2(t *testing.T) {
 			if len(s.res.Devices) != tc.devices {
 				t.Errorf("%d device rules, want %d", len(s.res.Devices), tc.devices)
 			}
+			for _, d := range s.res.Devices {
+				if d.Type == "" || d.Major == nil || d.Minor == nil {
+					t.Errorf("device rule %+v without a type, major or minor (want a, -1, -1)", d)
+				}
+			}
 		})
 	}
 }
