@@ -106,6 +106,9 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 		Short: "create a container; its process waits for start",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := runcOnlyFlags(cmd); err != nil {
+				return err
+			}
 			o := stdio()
 			o.Bundle, o.PidFile = bundle, pidFile
 			_, err := store().Create(args[0], o)
@@ -166,11 +169,23 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 	runCmd := &cobra.Command{
 		Use: "run [flags] ID", Short: "create and start a container, wait, delete it", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if detach {
-				return errors.New("run --detach: not supported yet (use create and start)")
-			}
 			o := stdio()
 			o.Bundle, o.PidFile = runBundle, runPidFile
+			if err := runcOnlyFlags(cmd); err != nil {
+				return err
+			}
+			if detach {
+				// The init outlives this process; whoever inherits it
+				// (pid 1 or a subreaper) reaps it.
+				if _, err := store().Create(args[0], o); err != nil {
+					return err
+				}
+				if err := store().Start(args[0]); err != nil {
+					store().Delete(args[0], true)
+					return err
+				}
+				return nil
+			}
 			sigs := make(chan os.Signal, 16)
 			signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
 			defer signal.Stop(sigs)
@@ -186,7 +201,9 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 	}
 	runCmd.Flags().StringVarP(&runBundle, "bundle", "b", ".", "bundle directory")
 	runCmd.Flags().StringVar(&runPidFile, "pid-file", "", "write the init's pid here")
-	runCmd.Flags().BoolVarP(&detach, "detach", "d", false, "detach (not supported yet)")
+	runCmd.Flags().BoolVarP(&detach, "detach", "d", false, "return once the container is running")
+	addRuncOnlyFlags(runCmd)
+	addRuncOnlyFlags(create)
 
 	var format string
 	var quiet bool
@@ -230,6 +247,33 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 
 	root.AddCommand(create, start, state, kill, del, runCmd, list, features)
 	return root
+}
+
+// addRuncOnlyFlags declares runc's create/run flags that strata accepts
+// but either does not need (--no-new-keyring, --no-pivot is refused) or does
+// not implement yet (--console-socket, --preserve-fds), so callers get a
+// clear error instead of "unknown flag".
+func addRuncOnlyFlags(c *cobra.Command) {
+	f := c.Flags()
+	f.String("console-socket", "", "not supported yet")
+	f.Int("preserve-fds", 0, "not supported yet")
+	f.Bool("no-pivot", false, "not supported (strata always uses pivot_root)")
+	f.Bool("no-new-keyring", false, "accepted: strata does not create session keyrings")
+}
+
+// runcOnlyFlags refuses the accepted-but-unimplemented flags when set.
+func runcOnlyFlags(c *cobra.Command) error {
+	f := c.Flags()
+	if v, _ := f.GetString("console-socket"); v != "" {
+		return errors.New("--console-socket: not supported yet (process.terminal is refused too)")
+	}
+	if v, _ := f.GetInt("preserve-fds"); v != 0 {
+		return errors.New("--preserve-fds: not supported yet")
+	}
+	if v, _ := f.GetBool("no-pivot"); v {
+		return errors.New("--no-pivot: not supported (strata always uses pivot_root)")
+	}
+	return nil
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -165,3 +165,24 @@ func TestCLIFeatures(t *testing.T) {
 		t.Fatalf("features: %d %q", code, out)
 	}
 }
+
+func TestCLIRunDetach(t *testing.T) {
+	c := newCLI(t, ctrtest.Spec("sleep", "100"))
+	if code, _, errs := c.oci("run", "-d", "--no-new-keyring", "-b", c.bundle, "det"); code != 0 {
+		t.Fatalf("run -d: %d %s", code, errs)
+	}
+	if code, out, _ := c.oci("state", "det"); code != 0 || !strings.Contains(out, `"running"`) {
+		t.Fatalf("state after run -d: %d %s", code, out)
+	}
+	var s ctr.State
+	_, out, _ := c.oci("state", "det")
+	json.Unmarshal([]byte(out), &s)
+	ns := ctrtest.PidNS(s.Pid)
+	if code, _, errs := c.oci("delete", "--force", "det"); code != 0 {
+		t.Fatalf("delete --force: %d %s", code, errs)
+	}
+	ctrtest.CheckClean(t, c.root, nil, []string{ns})
+	if code, _, errs := c.oci("create", "--console-socket", "/tmp/x.sock", "-b", c.bundle, "cons"); code != 1 || !strings.Contains(errs, "console-socket") {
+		t.Fatalf("create --console-socket: %d %q", code, errs)
+	}
+}
