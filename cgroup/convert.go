@@ -230,6 +230,9 @@ func toV2(r *specs.LinuxResources) (*v2Settings, error) {
 	// An empty type means "a" (all) and an absent major/minor means "*" in
 	// the OCI spec; the library's eBPF generator wants them spelled out
 	// ("a", -1).
+	if err := checkDevices(r.Devices); err != nil {
+		return nil, err
+	}
 	for _, d := range r.Devices {
 		if d.Type == "" {
 			d.Type = "a"
@@ -310,7 +313,31 @@ func forV1(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 	if len(r.Unified) > 0 {
 		return nil, fmt.Errorf("%w: linux.resources.unified needs cgroup v2", ErrUnsupported)
 	}
+	if err := checkDevices(r.Devices); err != nil {
+		return nil, err
+	}
 	return &c, nil
 }
 
 func i64p(v int64) *int64 { return &v }
+
+// checkDevices validates device cgroup rules: type a, b or c (or empty,
+// meaning a) and access made of r, w and m.
+func checkDevices(devs []specs.LinuxDeviceCgroup) error {
+	for i, d := range devs {
+		switch d.Type {
+		case "", "a", "b", "c":
+		default:
+			return fmt.Errorf("%w: linux.resources.devices[%d].type %q (want a, b or c)", ErrInvalid, i, d.Type)
+		}
+		if strings.Trim(d.Access, "rwm") != "" {
+			return fmt.Errorf("%w: linux.resources.devices[%d].access %q (want letters of rwm)", ErrInvalid, i, d.Access)
+		}
+		for _, n := range []*int64{d.Major, d.Minor} {
+			if n != nil && (*n < -1 || *n > 1<<32-1) {
+				return fmt.Errorf("%w: linux.resources.devices[%d]: device number %d", ErrInvalid, i, *n)
+			}
+		}
+	}
+	return nil
+}

@@ -185,6 +185,16 @@ func TestToV2(t *testing.T) {
 			devices: 2,
 		},
 		{
+			name: "device type",
+			r:    &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "x", Access: "rwm"}}},
+			err:  ErrInvalid,
+		},
+		{
+			name: "device access",
+			r:    &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "rwx"}}},
+			err:  ErrInvalid,
+		},
+		{
 			name:  "unified",
 			r:     &specs.LinuxResources{Unified: map[string]string{"memory.high": "1000000"}},
 			lib:   map[string]string{},
@@ -257,6 +267,7 @@ func TestForV1(t *testing.T) {
 		{"unlimited", &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(-1), Swap: i64(-1)}}, nil},
 		{"blkio weight range", &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(2000)}}, ErrInvalid},
 		{"unified needs v2", &specs.LinuxResources{Unified: map[string]string{"memory.high": "1"}}, ErrUnsupported},
+		{"device type", &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "q", Access: "r"}}}, ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
