@@ -318,7 +318,8 @@ func containerPidNS(pid int) string {
 	return ns
 }
 
-// nsProcs lists the live processes in pid namespace ns.
+// nsProcs lists the live processes in pid namespace ns. Zombies are left
+// out: they are dead, only waiting for whoever inherited them to reap them.
 func nsProcs(ns string) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
@@ -331,7 +332,9 @@ func nsProcs(ns string) []int {
 			continue
 		}
 		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err == nil && l == ns {
-			pids = append(pids, pid)
+			if state, _, err := procStat(pid); err == nil && state != 'Z' && state != 'X' {
+				pids = append(pids, pid)
+			}
 		}
 	}
 	return pids

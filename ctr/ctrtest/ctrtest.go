@@ -118,8 +118,8 @@ func PidNS(pid int) string {
 }
 
 // CheckClean fails the test if stateRoot has entries left, if a mount in
-// /proc/self/mountinfo mentions any of paths, or if a process is left in
-// any of the pid namespaces pidNS.
+// /proc/self/mountinfo mentions any of paths, or if a live (non-zombie)
+// process is left in any of the pid namespaces pidNS.
 func CheckClean(t testing.TB, stateRoot string, paths []string, pidNS []string) {
 	t.Helper()
 	if ents, err := os.ReadDir(stateRoot); err == nil && len(ents) > 0 {
@@ -149,9 +149,20 @@ func CheckClean(t testing.TB, stateRoot string, paths []string, pidNS []string) 
 		}
 		ns := PidNS(pid)
 		for _, want := range pidNS {
-			if want != "" && want != self && ns == want {
+			if want != "" && want != self && ns == want && !zombie(pid) {
 				t.Errorf("leftover process %d in %s", pid, ns)
 			}
 		}
 	}
+}
+
+// zombie reports whether pid has exited and only awaits its reaper (its
+// new parent, pid 1 or a subreaper, once the runtime process has exited).
+func zombie(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	return i < 0 || i+2 >= len(data) || data[i+2] == 'Z' || data[i+2] == 'X'
 }
