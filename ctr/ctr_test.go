@@ -361,3 +361,68 @@ func TestBadCapability(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestBindMounts(t *testing.T) {
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "f"), []byte("from host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(host, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := ctrtest.Spec("sh", "-c", "cat /ro/f; touch /ro/new || echo ro-refused; touch /rw/new && echo rw-ok; "+
+		"cat /file; test -d /rw/sub && echo rbind")
+	s.Mounts = append(s.Mounts,
+		specs.Mount{Destination: "/ro", Type: "bind", Source: host, Options: []string{"bind", "ro"}},
+		specs.Mount{Destination: "/rw", Source: host, Options: []string{"rbind", "rw"}},
+		specs.Mount{Destination: "/file", Type: "bind", Source: filepath.Join(host, "f"), Options: []string{"bind", "ro"}},
+	)
+	e := newEnv(t, s)
+	_, out, errs := e.run("binds")
+	if out != "from host\nro-refused\nrw-ok\nfrom host\nrbind\n" {
+		t.Fatalf("output %q (stderr %q)", out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(host, "new")); err != nil {
+		t.Fatalf("write through the rw bind: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Join(e.bundle, "rootfs", "file")); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("file mountpoint: %v", err)
+	}
+}
+
+func TestKillCreated(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("true"))
+	p, err := e.store.Create("kc", CreateOptions{Bundle: e.bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pidNS = append(e.pidNS, ctrtest.PidNS(p.Pid()))
+	if err := e.store.Kill("kc", unix.SIGKILL, false); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := p.Wait(); code != 137 {
+		t.Fatalf("status %d, want 137", code)
+	}
+	if s, err := e.store.State("kc"); err != nil || s.Status != specs.StateStopped || s.Pid != 0 {
+		t.Fatalf("state %+v, %v", s, err)
+	}
+	if err := e.store.Start("kc"); err == nil {
+		t.Fatal("start of a stopped container succeeded")
+	}
+	if err := e.store.Delete("kc", false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDeleteCreated(t *testing.T) {
+	e := newEnv(t, ctrtest.Spec("true"))
+	p, err := e.store.Create("dc", CreateOptions{Bundle: e.bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pidNS = append(e.pidNS, ctrtest.PidNS(p.Pid()))
+	go p.Wait()
+	if err := e.store.Delete("dc", false); err != nil {
+		t.Fatalf("delete of a created container: %v", err)
+	}
+}
