@@ -108,6 +108,12 @@ func applyCaps(c *specs.LinuxCapabilities) error {
 		return fmt.Errorf("process.capabilities.ambient: clear: %w", err)
 	}
 	for _, n := range c.Ambient {
+		// The kernel raises an ambient capability only when it is both
+		// permitted and inheritable; `runc spec` lists ambient ones that
+		// are not inheritable, and runc skips those, so strata does too.
+		if bit := uint64(1) << uint(capNumber(n)); perm&bit == 0 || inh&bit == 0 {
+			continue
+		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(capNumber(n)), 0, 0); err != nil {
 			return fmt.Errorf("process.capabilities.ambient %s: %w", n, err)
 		}

@@ -426,3 +426,15 @@ func TestDeleteCreated(t *testing.T) {
 		t.Fatalf("delete of a created container: %v", err)
 	}
 }
+
+// runc spec lists ambient capabilities that are not inheritable; like
+// runc, strata runs such a config and raises none of them.
+func TestRuncSpecCapabilities(t *testing.T) {
+	s := ctrtest.Spec("grep", "^CapAmb", "/proc/self/status")
+	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps, Ambient: caps}
+	e := newEnv(t, s)
+	if code, out, errs := e.run("runccaps"); code != 0 || out != "CapAmb:\t0000000000000000\n" {
+		t.Fatalf("status %d, output %q, stderr %q", code, out, errs)
+	}
+}

@@ -191,7 +191,7 @@ func lookPath(name string, env []string) (string, error) {
 			return cand, nil
 		}
 	}
-	return "", fmt.Errorf("%q: %w in $PATH", name, exec.ErrNotFound)
+	return "", fmt.Errorf("%q: %w", name, exec.ErrNotFound)
 }
 
 // setUser sets the supplementary groups, gid and uid. Go's syscall.Set*id
