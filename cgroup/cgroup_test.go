@@ -658,3 +658,22 @@ func TestV2DevicesOnHybridUnified(t *testing.T) {
 		t.Errorf("/dev/null: %s, want open", l)
 	}
 }
+
+// BenchmarkNewDelete measures what a container's cgroup costs the
+// lifecycle: New with typical limits, then Delete.
+func BenchmarkNewDelete(b *testing.B) {
+	if os.Geteuid() != 0 || Mode() == "" {
+		b.Skip("needs root and cgroups")
+	}
+	limit, pids, shares := int64(64<<20), int64(100), uint64(512)
+	r := &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}, Pids: &specs.LinuxPids{Limit: &pids}, CPU: &specs.LinuxCPU{Shares: &shares}}
+	for i := 0; i < b.N; i++ {
+		m, err := New(fmt.Sprintf("/strata-bench-%d-%d", os.Getpid(), i), r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Delete(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
