@@ -186,3 +186,19 @@ func TestCLIRunDetach(t *testing.T) {
 		t.Fatalf("create --console-socket: %d %q", code, errs)
 	}
 }
+
+// TestCLIRuncSpecConfig runs the config `runc spec` (runc 1.1.5) writes,
+// with terminal off and args replaced, unchanged otherwise.
+func TestCLIRuncSpecConfig(t *testing.T) {
+	c := newCLI(t, ctrtest.Spec("true"))
+	data, err := os.ReadFile("testdata/runc-spec-config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.bundle, "config.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := c.oci("run", "-b", c.bundle, "runcspec"); code != 7 || out != "hello from runc\n" {
+		t.Fatalf("status %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
