@@ -422,3 +422,78 @@ func TestBridgeExhausted(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBridgeConcurrent sets up and tears down several containers at once
+// (the first Setups race to create the bridge); each can reach the host
+// through the gateway address on the bridge.
+func TestBridgeConcurrent(t *testing.T) {
+	requireRoot(t)
+	n := testNetwork(t, 24)
+	const count = 6
+	paths := make([]string, count)
+	for i := range paths {
+		paths[i] = newNetns(t)
+	}
+	results := make([]Result, count)
+	errs := make(chan error, count)
+	for i := range count {
+		go func() {
+			var err error
+			results[i], err = n.Setup(ModeBridge, paths[i], fmt.Sprint("c", i))
+			errs <- err
+		}()
+	}
+	for range count {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range results {
+		if seen[r.Address.IP.String()] {
+			t.Fatalf("%s given twice", r.Address.IP)
+		}
+		seen[r.Address.IP.String()] = true
+	}
+	ln, err := net.Listen("tcp4", net.JoinHostPort(n.IPAM().Gateway().String(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	for i, p := range paths {
+		if err := inNetns(p, func() error {
+			c, err := net.DialTimeout("tcp4", ln.Addr().String(), 3*time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}); err != nil {
+			t.Fatalf("container %d → gateway %s: %v", i, ln.Addr(), err)
+		}
+	}
+	for i := range count {
+		go func() { errs <- n.Teardown(ModeBridge, paths[i], fmt.Sprint("c", i)) }()
+	}
+	for range count {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range results {
+		if !linkGone(r.HostVeth) {
+			t.Fatalf("%s left behind", r.HostVeth)
+		}
+	}
+	if all, err := n.IPAM().Allocations(); err != nil || len(all) != 0 {
+		t.Fatalf("allocations after teardown: %v %v", all, err)
+	}
+}
