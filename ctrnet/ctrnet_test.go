@@ -497,3 +497,39 @@ func TestBridgeConcurrent(t *testing.T) {
 		t.Fatalf("allocations after teardown: %v %v", all, err)
 	}
 }
+
+// BenchmarkBridgeSetupTeardown measures one container's bridge Setup and
+// Teardown (veth pair, address, routes, IPAM) on an existing bridge.
+func BenchmarkBridgeSetupTeardown(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	n, err := New(Config{Bridge: fmt.Sprintf("stb%x", os.Getpid()), Subnet: "10.213.251.0/24", StateDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.RemoveBridge()
+	name := fmt.Sprintf("strata-b%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		b.Skipf("ip netns add: %v: %s", err, out)
+	}
+	defer exec.Command("ip", "netns", "del", name).Run()
+	if _, err := n.EnsureBridge(); err != nil {
+		b.Fatal(err)
+	}
+	var setup, teardown time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := n.Setup(ModeBridge, "/run/netns/"+name, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := n.Teardown(ModeBridge, "", "bench"); err != nil {
+			b.Fatal(err)
+		}
+		setup += t1.Sub(t0)
+		teardown += time.Since(t1)
+	}
+	b.ReportMetric(float64(setup.Microseconds())/float64(b.N), "setup-µs/op")
+	b.ReportMetric(float64(teardown.Microseconds())/float64(b.N), "teardown-µs/op")
+}
