@@ -16,6 +16,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"strata/cgroup"
 )
 
 // CreateOptions are the inputs of Create.
@@ -89,15 +91,26 @@ func (st Store) Create(id string, opts CreateOptions) (*Process, error) {
 		return nil, err
 	}
 	defer unlock()
-	p, err := st.create(id, bundle, spec, opts)
+	cgPath, err := cgroupPath(spec, id)
 	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cg, err := cgroup.New(cgPath, cgroupResources(spec.Linux))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("linux.resources: %w", err)
+	}
+	p, err := st.create(id, bundle, spec, opts, cg, cgPath)
+	if err != nil {
+		destroyCgroup(cg)
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	return p, nil
 }
 
-func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions) (*Process, error) {
+func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, cg cgroup.Manager, cgPath string) (*Process, error) {
 	dir := st.Dir(id)
 	fifo := filepath.Join(dir, fifoName)
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {
@@ -147,6 +160,11 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions) 
 	}
 	cfgR.Close()
 	syncW.Close()
+	// The init waits for its config before doing anything: it, and so the
+	// user's process, runs under the container's limits from here on.
+	if err := cg.Apply(cmd.Process.Pid); err != nil {
+		return fail(fmt.Errorf("cgroup: %w", err))
+	}
 	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), StateDir: dir}
 	if err := json.NewEncoder(cfgW).Encode(&ic); err != nil {
 		return fail(fmt.Errorf("send config to init: %w", err))
@@ -180,6 +198,7 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions) 
 		Rootfs:        ic.Rootfs,
 		Created:       time.Now().UTC(),
 		InitStartTime: start,
+		CgroupPath:    cgPath,
 	}
 	if err := st.save(s); err != nil {
 		return fail(err)
@@ -289,9 +308,16 @@ func (st Store) Kill(id string, sig unix.Signal, all bool) error {
 	return nil
 }
 
-// killAll signals every process in the init's pid namespace (or just the
-// init when it shares the host's).
+// killAll signals every process in the container's cgroup; without one,
+// every process in the init's pid namespace (or just the init when it
+// shares the host's).
 func killAll(s *State, sig unix.Signal) error {
+	if m := loadCgroup(s); m != nil {
+		if err := m.Kill(sig); err != nil {
+			return fmt.Errorf("kill %q: %w", s.ID, err)
+		}
+		return nil
+	}
 	ns := containerPidNS(s.Pid)
 	if ns == "" {
 		if err := unix.Kill(s.Pid, sig); err != nil {
@@ -371,6 +397,13 @@ func (st Store) Delete(id string, force bool) error {
 				return fmt.Errorf("container %q: processes did not die", id)
 			}
 			time.Sleep(time.Millisecond)
+		}
+	}
+	// A stopped container may still have processes in its cgroup (one
+	// without a pid namespace): destroyCgroup kills them.
+	if m := loadCgroup(s); m != nil {
+		if err := destroyCgroup(m); err != nil {
+			return fmt.Errorf("container %q: %w", id, err)
 		}
 	}
 	return removeDir(dir)

@@ -77,11 +77,8 @@ func mountOne(rootfs string, m specs.Mount) error {
 	flags, prop, data := parseOptions(m.Options)
 	src := m.Source
 	if m.Type == "cgroup" || m.Type == "cgroup2" {
-		// Without cgroup namespaces or the cgroup integration yet, the
-		// container sees the host's cgroup tree, bound read-only when
-		// asked (what runc does for a v1 host, minus the per-container
-		// subtree).
-		src, flags = "/sys/fs/cgroup", flags|unix.MS_BIND|unix.MS_REC
+		// No cgroup namespace: show the container's own cgroups.
+		return mountCgroups(dest, flags)
 	}
 	bind := flags&unix.MS_BIND != 0
 	if bind {

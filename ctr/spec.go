@@ -166,6 +166,11 @@ func validateLinux(l *specs.Linux) error {
 	if l.Seccomp != nil {
 		return invalid("linux.seccomp", "not supported yet")
 	}
+	if l.CgroupsPath != "" {
+		if err := checkCgroupsPath(l.CgroupsPath); err != nil {
+			return err
+		}
+	}
 	if l.IntelRdt != nil {
 		return invalid("linux.intelRdt", "not supported")
 	}

@@ -36,6 +36,9 @@ type State struct {
 	// InitStartTime is field 22 of /proc/PID/stat of the init, so a
 	// recycled pid is not mistaken for the container.
 	InitStartTime uint64 `json:"initStartTime"`
+	// CgroupPath is the container's cgroupsPath (absolute, or relative to
+	// the runtime's own cgroups).
+	CgroupPath string `json:"cgroupPath,omitempty"`
 }
 
 // Store is a root directory holding one state directory per container.

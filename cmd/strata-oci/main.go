@@ -93,7 +93,7 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 	pf.StringVar(&g.root, "root", ctr.DefaultRoot, "root directory for container state")
 	pf.StringVar(&g.log, "log", "", "log file for errors")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	pf.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "accepted for compatibility (cgroupfs is used)")
+	pf.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "accepted for compatibility: strata has only the cgroupfs driver; a systemd slice cgroupsPath (slice:prefix:name) is refused")
 	pf.BoolVar(&g.debug, "debug", false, "accepted for compatibility")
 	store := func() ctr.Store { return ctr.Store{Root: g.root} }
 	stdio := func() ctr.CreateOptions {

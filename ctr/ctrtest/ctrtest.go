@@ -6,10 +6,12 @@ import (
 	"bufio"
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -64,6 +66,7 @@ func Spec(args ...string) *specs.Spec {
 			{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
 		},
 		Linux: &specs.Linux{
+			CgroupsPath: CgroupPath(),
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace},
 				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
@@ -72,6 +75,54 @@ func Spec(args ...string) *specs.Spec {
 			ReadonlyPaths: []string{"/proc/bus", "/proc/sys"},
 		},
 	}
+}
+
+var cgroupSeq atomic.Int64
+
+// CgroupPath returns a fresh cgroupsPath, /strata-test/<pid>-<n>, so test
+// binaries running at the same time never share a cgroup; CheckClean
+// asserts none of this process's is left.
+func CgroupPath() string {
+	return fmt.Sprintf("/%s/%d-%d", cgroupParent, os.Getpid(), cgroupSeq.Add(1))
+}
+
+const cgroupParent = "strata-test"
+
+// cgroupMounts returns the mount points of every cgroup and cgroup2
+// filesystem in /proc/self/mountinfo.
+func cgroupMounts() []string {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		_, rest, ok := strings.Cut(line, " - ")
+		if !ok {
+			continue
+		}
+		if f := strings.Fields(rest); len(f) > 0 && (f[0] == "cgroup" || f[0] == "cgroup2") {
+			out = append(out, strings.Fields(line)[4])
+		}
+	}
+	return out
+}
+
+// LeftoverCgroups lists the cgroup directories of this process's test
+// containers (CgroupPath) that exist in any hierarchy, plus path (another
+// cgroupsPath, absolute) when not "".
+func LeftoverCgroups(path string) []string {
+	var left []string
+	for _, mnt := range cgroupMounts() {
+		m, _ := filepath.Glob(filepath.Join(mnt, cgroupParent, fmt.Sprintf("%d-*", os.Getpid())))
+		left = append(left, m...)
+		if path != "" {
+			if _, err := os.Stat(filepath.Join(mnt, path)); err == nil {
+				left = append(left, filepath.Join(mnt, path))
+			}
+		}
+	}
+	return left
 }
 
 // Bundle makes a bundle directory under t.TempDir(): a busybox rootfs and
@@ -119,7 +170,8 @@ func PidNS(pid int) string {
 }
 
 // CheckClean fails the test if stateRoot has entries left, if a mount in
-// /proc/self/mountinfo mentions any of paths, or if a live (non-zombie)
+// /proc/self/mountinfo mentions any of paths, if a cgroup made for one of
+// this process's test containers (CgroupPath) exists in any hierarchy, or if a live (non-zombie)
 // process is left in any of the pid namespaces pidNS.
 func CheckClean(t testing.TB, stateRoot string, paths []string, pidNS []string) {
 	t.Helper()
@@ -140,6 +192,9 @@ func CheckClean(t testing.TB, stateRoot string, paths []string, pidNS []string) 
 			}
 		}
 		f.Close()
+	}
+	if left := LeftoverCgroups(""); len(left) > 0 {
+		t.Errorf("leftover cgroups: %v", left)
 	}
 	self := PidNS(os.Getpid())
 	ents, _ := os.ReadDir("/proc")
