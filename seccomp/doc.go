@@ -18,7 +18,8 @@
 // SCMP_ARCH_X86 (i386, AUDIT_ARCH_I386) gets its own section from
 // asm/unistd_32.h.
 //
-//	//go:generate go run ./internal/mksyscalls -o zsyscalls.go
+// Regenerate the tables with "go generate ./seccomp" (needs cpp and the
+// linux-libc-dev headers, including the riscv64 cross ones).
 package seccomp
 
 //go:generate go run ./internal/mksyscalls -o zsyscalls.go
