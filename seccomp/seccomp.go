@@ -184,16 +184,64 @@ func CompileWarn(s *specs.LinuxSeccomp, archName string) ([]unix.SockFilter, []s
 	var p prog
 	const lBadArch = 0
 	p.nlabels = 1
+	// emitRules emits one architecture's syscall checks; A holds nr.
+	// Syscalls whose first rule is unconditional need one jeq each: they
+	// are grouped by action, at most groupSize to a group, every jeq of
+	// a group jumping to the group's shared return (within 255). Those
+	// whose action is the default are left out. Syscalls with argument
+	// rules get a block each: jeq nr, the rules, the default return.
+	const groupSize = 200
 	emitRules := func(rules map[uint32][]srule) {
 		nrs := make([]uint32, 0, len(rules))
 		for nr := range rules {
 			nrs = append(nrs, nr)
 		}
 		sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+		plain := map[uint32][]uint32{} // action -> syscalls
+		var actions []uint32
+		var complex []uint32
 		for _, nr := range nrs {
+			rs := rules[nr]
+			if len(rs[0].args) != 0 {
+				complex = append(complex, nr)
+				continue
+			}
+			if rs[0].ret == defRet {
+				continue
+			}
+			if _, ok := plain[rs[0].ret]; !ok {
+				actions = append(actions, rs[0].ret)
+			}
+			plain[rs[0].ret] = append(plain[rs[0].ret], nr)
+		}
+		for _, act := range actions {
+			list := plain[act]
+			for len(list) > 0 {
+				n := min(len(list), groupSize)
+				ret, after := p.label(), p.label()
+				for i, nr := range list[:n] {
+					jf := -1
+					if i == n-1 {
+						jf = after
+					}
+					p.jump(unix.BPF_JEQ|unix.BPF_K, nr, ret, jf)
+				}
+				p.mark(ret)
+				p.ret(act)
+				p.mark(after)
+				list = list[n:]
+			}
+		}
+		for _, nr := range complex {
 			next := p.label()
 			p.jump(unix.BPF_JEQ|unix.BPF_K, nr, -1, next)
+			uncond := false
 			for _, r := range rules[nr] {
+				if len(r.args) == 0 {
+					p.ret(r.ret) // unconditional: later rules are unreachable
+					uncond = true
+					break
+				}
 				fail := p.label()
 				for _, c := range r.args {
 					p.cond(c, fail)
@@ -201,7 +249,9 @@ func CompileWarn(s *specs.LinuxSeccomp, archName string) ([]unix.SockFilter, []s
 				p.ret(r.ret)
 				p.mark(fail)
 			}
-			p.ret(defRet)
+			if !uncond {
+				p.ret(defRet)
+			}
 			p.mark(next)
 		}
 		p.ret(defRet)

@@ -393,3 +393,55 @@ func TestArgBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerSizedProfile compiles a profile shaped like Docker's default
+// (default ERRNO, one big allow list of every syscall, personality and
+// clone argument rules, three x86 architectures) and checks its size and
+// a few decisions.
+func TestDockerSizedProfile(t *testing.T) {
+	var names []string
+	for n := range sysX86_64 {
+		if n != "personality" && n != "clone" && n != "reboot" {
+			names = append(names, n)
+		}
+	}
+	for n := range sysX86 {
+		if _, ok := sysX86_64[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	p := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: errnoRet(1),
+		Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
+		Syscalls:      []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}}}
+	for _, v := range []uint64{0, 8, 0x20000, 0x20008, 0xffffffff} {
+		p.Syscalls = append(p.Syscalls, specs.LinuxSyscall{Names: []string{"personality"}, Action: specs.ActAllow,
+			Args: []specs.LinuxSeccompArg{{Index: 0, Value: v, Op: specs.OpEqualTo}}})
+	}
+	p.Syscalls = append(p.Syscalls, specs.LinuxSyscall{Names: []string{"clone"}, Action: specs.ActAllow,
+		Args: []specs.LinuxSeccompArg{{Index: 0, Value: 0x7e020000, ValueTwo: 0, Op: specs.OpMaskedEqual}}})
+	prog, warns, err := CompileWarn(p, "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d syscall names: %d instructions, %d warnings", len(names), len(prog), len(warns))
+	probes := []struct {
+		d    data
+		want uint32
+	}{
+		{data{nr: int32(sysX86_64["read"]), arch: unix.AUDIT_ARCH_X86_64}, allow},
+		{data{nr: int32(sysX86_64["reboot"]), arch: unix.AUDIT_ARCH_X86_64}, eperm},
+		{data{nr: int32(sysX86_64["personality"]), arch: unix.AUDIT_ARCH_X86_64, args: [6]uint64{8}}, allow},
+		{data{nr: int32(sysX86_64["personality"]), arch: unix.AUDIT_ARCH_X86_64, args: [6]uint64{9}}, eperm},
+		{data{nr: int32(sysX86_64["clone"]), arch: unix.AUDIT_ARCH_X86_64, args: [6]uint64{0x11}}, allow},
+		{data{nr: int32(sysX86_64["clone"]), arch: unix.AUDIT_ARCH_X86_64, args: [6]uint64{unix.CLONE_NEWUSER}}, eperm},
+		{data{nr: int32(sysX86["socketcall"]), arch: unix.AUDIT_ARCH_I386}, allow},
+		{data{nr: int32(sysX32["read"]), arch: unix.AUDIT_ARCH_X86_64}, allow},
+		{data{nr: int32(sysX32["reboot"]), arch: unix.AUDIT_ARCH_X86_64}, eperm},
+		{data{nr: 63, arch: unix.AUDIT_ARCH_RISCV64}, kproc},
+	}
+	for i, pr := range probes {
+		if got := mustRun(t, prog, pr.d); got != pr.want {
+			t.Errorf("probe %d: got %#x want %#x", i, got, pr.want)
+		}
+	}
+}
