@@ -383,13 +383,19 @@ func (st Store) Delete(id string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if s.Status == specs.StateRunning && !force {
-		return fmt.Errorf("container %q is running: stop it first or use --force", id)
+	if (s.Status == specs.StateRunning || s.Status == StatePaused) && !force {
+		return fmt.Errorf("container %q is %s: stop it first or use --force", id, s.Status)
 	}
 	if s.Status != specs.StateStopped {
 		ns := containerPidNS(s.Pid)
 		if err := killAll(s, unix.SIGKILL); err != nil && initAlive(s.Pid, s.InitStartTime) {
 			return err
+		}
+		if s.Status == StatePaused {
+			// SIGKILL reaches frozen tasks once they thaw.
+			if m := loadCgroup(s); m != nil {
+				m.Thaw()
+			}
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for initAlive(s.Pid, s.InitStartTime) || (ns != "" && len(nsProcs(ns)) > 0) {

@@ -148,7 +148,9 @@ func (st Store) refresh(s *State) {
 		s.Pid = 0
 		return
 	}
-	if _, err := os.Lstat(filepath.Join(st.Dir(s.ID), fifoName)); err == nil {
+	if _, err := os.Lstat(filepath.Join(st.Dir(s.ID), pausedName)); err == nil {
+		s.Status = StatePaused
+	} else if _, err := os.Lstat(filepath.Join(st.Dir(s.ID), fifoName)); err == nil {
 		s.Status = specs.StateCreated
 	} else {
 		s.Status = specs.StateRunning

@@ -1,5 +1,6 @@
 // Command strata-oci is strata's OCI runtime with runc's command line:
-// create, start, state, kill, delete, run, list and features, with runc's
+// create, start, state, kill, delete, run, list, pause, resume, events,
+// ps and features, with runc's
 // global flags. Exit codes follow runc: 0 on success, 1 on an error, and
 // for run the container process's own exit status.
 package main
@@ -245,7 +246,17 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 		},
 	}
 
-	root.AddCommand(create, start, state, kill, del, runCmd, list, features)
+	pause := &cobra.Command{
+		Use: "pause ID", Short: "freeze every process of a container", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return store().Pause(args[0]) },
+	}
+	resume := &cobra.Command{
+		Use: "resume ID", Short: "thaw a paused container", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return store().Resume(args[0]) },
+	}
+
+	root.AddCommand(create, start, state, kill, del, runCmd, list, features, pause, resume,
+		eventsCmd(store, stdout), psCmd(store, stdout))
 	return root
 }
 
