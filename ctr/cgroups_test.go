@@ -142,3 +142,20 @@ func TestDeviceCgroup(t *testing.T) {
 		t.Fatalf("output %q (stderr %q), want null ok and loop denied", out, errs)
 	}
 }
+
+// process.oomScoreAdj reaches the container's process; out of range is
+// refused.
+func TestOOMScoreAdj(t *testing.T) {
+	spec := ctrtest.Spec("cat", "/proc/self/oom_score_adj")
+	adj := 567
+	spec.Process.OOMScoreAdj = &adj
+	e := newEnv(t, spec)
+	if _, out, errs := e.run("oomadj"); out != "567\n" {
+		t.Fatalf("oom_score_adj %q (stderr %q), want 567", out, errs)
+	}
+	adj = 1001
+	ctrtest.WriteSpec(t, e.bundle, spec)
+	if _, err := e.store.Create("oomadj", CreateOptions{Bundle: e.bundle}); !errors.Is(err, ErrInvalidSpec) || !strings.Contains(err.Error(), "process.oomScoreAdj") {
+		t.Fatalf("oomScoreAdj 1001: %v", err)
+	}
+}

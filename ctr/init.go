@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -66,6 +67,13 @@ func initContainer(cfgR, syncW *os.File) error {
 	}
 	cfgR.Close()
 	spec := ic.Spec
+	// Before anything else (the host's /proc is still there); the user's
+	// process inherits it across execve.
+	if adj := spec.Process.OOMScoreAdj; adj != nil {
+		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0); err != nil {
+			return fmt.Errorf("process.oomScoreAdj: %w", err)
+		}
+	}
 	// The state directory stays reachable through this descriptor after
 	// pivot_root hides the host's filesystem.
 	stateFd, err := unix.Open(ic.StateDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)

@@ -120,6 +120,9 @@ func validateProcess(p *specs.Process) error {
 			return invalid(fmt.Sprintf("process.rlimits[%d]", i), "soft %d above hard %d", r.Soft, r.Hard)
 		}
 	}
+	if a := p.OOMScoreAdj; a != nil && (*a < -1000 || *a > 1000) {
+		return invalid("process.oomScoreAdj", "%d outside [-1000, 1000]", *a)
+	}
 	if err := validateCaps(p.Capabilities); err != nil {
 		return err
 	}
