@@ -64,6 +64,9 @@ func child(name string) error {
 	case "allowlist":
 		p = specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: errnoRet(uint(unix.ENOSYS)),
 			Syscalls: []specs.LinuxSyscall{{Names: runtimeSyscalls, Action: specs.ActAllow}}}
+	case "docker":
+		p = *dockerSizedProfile(farPersonalityRules()...)
+		flags = []Flag{FlagTSync}
 	default:
 		return fmt.Errorf("unknown child %q", name)
 	}
@@ -102,6 +105,23 @@ func child(name string) error {
 		}
 		if _, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, 0, 0, 0); e != 0 {
 			return fmt.Errorf("personality(0): %v", e)
+		}
+	case "docker":
+		if pid := unix.Getpid(); pid != os.Getpid() {
+			return fmt.Errorf("getpid %d", pid)
+		}
+		// Bad magic: EINVAL from the kernel, EPERM from the filter.
+		if _, _, e := unix.RawSyscall(unix.SYS_REBOOT, 1, 2, 3); e != unix.EPERM {
+			return fmt.Errorf("reboot: %v, want EPERM", e)
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, 0x1005, 0, 0); e != unix.EBADMSG {
+			return fmt.Errorf("personality(0x1005): %v, want EBADMSG", e)
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0); e != 0 {
+			return fmt.Errorf("personality(0xffffffff): %v", e)
+		}
+		if err := os.Mkdir(filepath.Join(dir, "made"), 0o755); err != nil {
+			return fmt.Errorf("mkdir: %w", err)
 		}
 	case "allowlist":
 		if pid := unix.Getpid(); pid <= 0 {
@@ -152,6 +172,16 @@ func TestInstallDefaultErrnoAllowList(t *testing.T) {
 	dir := runChild(t, "allowlist")
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 		t.Errorf("child created %v", ents)
+	}
+}
+
+// TestInstallDockerSized installs a Docker-sized filter with far jumps
+// (trampolines) and TSYNC: the kernel's checker accepts it and it decides
+// as compiled.
+func TestInstallDockerSized(t *testing.T) {
+	dir := runChild(t, "docker")
+	if _, err := os.Stat(filepath.Join(dir, "made")); err != nil {
+		t.Error(err)
 	}
 }
 

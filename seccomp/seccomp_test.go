@@ -399,31 +399,12 @@ func TestArgBoundaries(t *testing.T) {
 // clone argument rules, three x86 architectures) and checks its size and
 // a few decisions.
 func TestDockerSizedProfile(t *testing.T) {
-	var names []string
-	for n := range sysX86_64 {
-		if n != "personality" && n != "clone" && n != "reboot" {
-			names = append(names, n)
-		}
-	}
-	for n := range sysX86 {
-		if _, ok := sysX86_64[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	p := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: errnoRet(1),
-		Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
-		Syscalls:      []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}}}
-	for _, v := range []uint64{0, 8, 0x20000, 0x20008, 0xffffffff} {
-		p.Syscalls = append(p.Syscalls, specs.LinuxSyscall{Names: []string{"personality"}, Action: specs.ActAllow,
-			Args: []specs.LinuxSeccompArg{{Index: 0, Value: v, Op: specs.OpEqualTo}}})
-	}
-	p.Syscalls = append(p.Syscalls, specs.LinuxSyscall{Names: []string{"clone"}, Action: specs.ActAllow,
-		Args: []specs.LinuxSeccompArg{{Index: 0, Value: 0x7e020000, ValueTwo: 0, Op: specs.OpMaskedEqual}}})
+	p := dockerSizedProfile()
 	prog, warns, err := CompileWarn(p, "amd64")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d syscall names: %d instructions, %d warnings", len(names), len(prog), len(warns))
+	t.Logf("%d syscall names: %d instructions, %d warnings", len(p.Syscalls[0].Names), len(prog), len(warns))
 	probes := []struct {
 		d    data
 		want uint32
@@ -444,4 +425,57 @@ func TestDockerSizedProfile(t *testing.T) {
 			t.Errorf("probe %d: got %#x want %#x", i, got, pr.want)
 		}
 	}
+	// The variant the kernel test installs has far jumps.
+	big, err := Compile(dockerSizedProfile(farPersonalityRules()...), "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja := 0
+	for _, in := range big {
+		if in.Code == unix.BPF_JMP|unix.BPF_JA {
+			ja++
+		}
+	}
+	if ja == 0 {
+		t.Errorf("%d instructions and no trampoline", len(big))
+	}
+	if got := mustRun(t, big, data{nr: int32(sysX86_64["personality"]), arch: unix.AUDIT_ARCH_X86_64, args: [6]uint64{0x1005}}); got != unix.SECCOMP_RET_ERRNO|uint32(unix.EBADMSG) {
+		t.Errorf("personality(0x1005): %#x", got)
+	}
+}
+
+// farPersonalityRules are 80 argument rules on personality, enough to make
+// the jump past its block longer than 255 instructions.
+func farPersonalityRules() []specs.LinuxSyscall {
+	var out []specs.LinuxSyscall
+	for i := uint64(0); i < 80; i++ {
+		out = append(out, specs.LinuxSyscall{Names: []string{"personality"}, Action: specs.ActErrno, ErrnoRet: errnoRet(uint(unix.EBADMSG)),
+			Args: []specs.LinuxSeccompArg{{Index: 0, Value: 0x1000 + i, Op: specs.OpEqualTo}}})
+	}
+	return out
+}
+
+func dockerSizedProfile(extra ...specs.LinuxSyscall) *specs.LinuxSeccomp {
+	var names []string
+	for n := range sysX86_64 {
+		if n != "personality" && n != "clone" && n != "reboot" {
+			names = append(names, n)
+		}
+	}
+	for n := range sysX86 {
+		if _, ok := sysX86_64[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	p := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: errnoRet(1),
+		Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
+		Syscalls:      []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}}}
+	for _, v := range []uint64{0, 8, 0x20000, 0x20008, 0xffffffff} {
+		p.Syscalls = append(p.Syscalls, specs.LinuxSyscall{Names: []string{"personality"}, Action: specs.ActAllow,
+			Args: []specs.LinuxSeccompArg{{Index: 0, Value: v, Op: specs.OpEqualTo}}})
+	}
+	p.Syscalls = append(p.Syscalls, specs.LinuxSyscall{Names: []string{"clone"}, Action: specs.ActAllow,
+		Args: []specs.LinuxSeccompArg{{Index: 0, Value: 0x7e020000, ValueTwo: 0, Op: specs.OpMaskedEqual}}})
+	p.Syscalls = append(p.Syscalls, extra...)
+	return p
 }
