@@ -45,7 +45,8 @@ var goArch = map[string]specs.Arch{
 	"riscv64": specs.ArchRISCV64,
 }
 
-// Native returns the SCMP_ARCH name of the running program's architecture.
+// Native returns the SCMP_ARCH name of the running program's architecture,
+// or "" when strata has no syscall table for it.
 func Native() string { return string(goArch[runtime.GOARCH]) }
 
 // Syscall returns the number of the named syscall on arch (an SCMP_ARCH_*
@@ -126,9 +127,9 @@ func CompileWarn(s *specs.LinuxSeccomp, archName string) ([]unix.SockFilter, []s
 		}
 	}
 	if x32 != nil && !hasX86_64 {
-		// x32 shares AUDIT_ARCH_X86_64: give it an x86_64 section with
-		// no native rules only if x86_64 itself is wanted; otherwise it
-		// is the sole user of that arch value.
+		// x32 shares AUDIT_ARCH_X86_64. With an x86_64 section it is a
+		// branch of that section; without one it gets a section of its
+		// own that treats plain x86_64 numbers as foreign.
 		sections = append(sections, x32)
 	}
 
@@ -294,6 +295,7 @@ func CompileWarn(s *specs.LinuxSeccomp, archName string) ([]unix.SockFilter, []s
 	p.mark(lBadArch)
 	p.ret(unix.SECCOMP_RET_KILL_PROCESS)
 
+	warns = dedup(warns)
 	out, err := p.assemble()
 	if err != nil {
 		return nil, warns, err
@@ -301,7 +303,7 @@ func CompileWarn(s *specs.LinuxSeccomp, archName string) ([]unix.SockFilter, []s
 	if len(out) > unix.BPF_MAXINSNS {
 		return nil, warns, fmt.Errorf("%w: program has %d instructions, more than the kernel's BPF_MAXINSNS (%d)", ErrInvalid, len(out), unix.BPF_MAXINSNS)
 	}
-	return out, dedup(warns), nil
+	return out, warns, nil
 }
 
 func dedup(ws []string) []string {
