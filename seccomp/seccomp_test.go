@@ -479,3 +479,30 @@ func dockerSizedProfile(extra ...specs.LinuxSyscall) *specs.LinuxSeccomp {
 	p.Syscalls = append(p.Syscalls, extra...)
 	return p
 }
+
+func TestSyscallLookup(t *testing.T) {
+	for _, c := range []struct {
+		arch, name string
+		nr         uint32
+		ok         bool
+	}{
+		{"amd64", "getpid", 39, true},
+		{"SCMP_ARCH_X86_64", "mkdir", 83, true},
+		{"386", "getpid", 20, true},
+		{"SCMP_ARCH_X32", "read", x32SyscallBit, true},
+		{"riscv64", "getpid", 172, true},
+		{"riscv64", "mkdir", 0, false},
+		{"arm64", "getpid", 0, false},
+	} {
+		nr, ok := Syscall(c.arch, c.name)
+		if nr != c.nr || ok != c.ok {
+			t.Errorf("Syscall(%s, %s) = %d, %v; want %d, %v", c.arch, c.name, nr, ok, c.nr, c.ok)
+		}
+	}
+	if Native() == "" {
+		t.Skip("no table for this GOARCH")
+	}
+	if _, ok := Syscall(Native(), "exit_group"); !ok {
+		t.Errorf("native %s has no exit_group", Native())
+	}
+}
