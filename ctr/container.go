@@ -105,6 +105,12 @@ func (st Store) Create(id string, opts CreateOptions) (*Process, error) {
 	if err != nil {
 		destroyCgroup(cg)
 		os.RemoveAll(dir)
+		// The lifecycle continues at destroy, then the poststop hooks.
+		if spec.Hooks != nil {
+			if herr := runHooks("poststop", spec.Hooks.Poststop, hookState(id, bundle, specs.StateStopped, 0, spec.Annotations)); herr != nil {
+				st.warn("container %q: %v", id, herr)
+			}
+		}
 		return nil, err
 	}
 	return p, nil
@@ -165,23 +171,46 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 	if err := cg.Apply(cmd.Process.Pid); err != nil {
 		return fail(fmt.Errorf("cgroup: %w", err))
 	}
-	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), StateDir: dir}
+	pid := cmd.Process.Pid
+	creating := hookState(id, bundle, specs.StateCreating, pid, spec.Annotations)
+	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), StateDir: dir, State: creating}
 	if err := json.NewEncoder(cfgW).Encode(&ic); err != nil {
 		return fail(fmt.Errorf("send config to init: %w", err))
 	}
+	sync := bufio.NewReader(syncR)
+	for {
+		line, err := sync.ReadBytes('\n')
+		if err != nil {
+			return fail(fmt.Errorf("container init exited before it was ready: %w", err))
+		}
+		var msg syncMsg
+		if err := json.Unmarshal(line, &msg); err != nil {
+			return fail(fmt.Errorf("container init: bad sync message: %w", err))
+		}
+		if msg.Error != "" {
+			return fail(fmt.Errorf("container init: %s", msg.Error))
+		}
+		if msg.Ready {
+			break
+		}
+		if msg.Hook != "createRuntime" {
+			return fail(fmt.Errorf("container init: unexpected sync message %q", line))
+		}
+		// The namespaces and mounts exist, pivot_root has not happened:
+		// prestart (deprecated, same timing) then createRuntime, in the
+		// runtime's namespaces.
+		if err := runHooks("prestart", spec.Hooks.Prestart, creating); err != nil {
+			return fail(err)
+		}
+		if err := runHooks("createRuntime", spec.Hooks.CreateRuntime, creating); err != nil {
+			return fail(err)
+		}
+		ok, _ := json.Marshal(syncMsg{OK: true})
+		if _, err := cfgW.Write(append(ok, '\n')); err != nil {
+			return fail(fmt.Errorf("container init: %w", err))
+		}
+	}
 	cfgW.Close()
-	line, err := bufio.NewReader(syncR).ReadBytes('\n')
-	if err != nil {
-		return fail(fmt.Errorf("container init exited before it was ready: %w", err))
-	}
-	var msg syncMsg
-	if err := json.Unmarshal(line, &msg); err != nil {
-		return fail(fmt.Errorf("container init: bad sync message: %w", err))
-	}
-	if msg.Error != "" {
-		return fail(fmt.Errorf("container init: %s", msg.Error))
-	}
-	pid := cmd.Process.Pid
 	_, start, err := procStat(pid)
 	if err != nil {
 		return fail(fmt.Errorf("container init vanished: %w", err))
@@ -199,6 +228,7 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		Created:       time.Now().UTC(),
 		InitStartTime: start,
 		CgroupPath:    cgPath,
+		Hooks:         spec.Hooks,
 	}
 	if err := st.save(s); err != nil {
 		return fail(err)
@@ -266,7 +296,18 @@ func (st Store) Start(id string) error {
 	}
 	defer f.Close()
 	buf := make([]byte, 1)
-	deadline := time.Now().Add(10 * time.Second)
+	// The init runs the startContainer hooks before it answers.
+	wait := 10 * time.Second
+	if s.Hooks != nil {
+		for _, h := range s.Hooks.StartContainer {
+			if h.Timeout != nil {
+				wait += time.Duration(*h.Timeout) * time.Second
+			} else {
+				wait += time.Minute
+			}
+		}
+	}
+	deadline := time.Now().Add(wait)
 	for {
 		n, err := unix.Read(int(f.Fd()), buf)
 		if n == 1 {
@@ -283,8 +324,39 @@ func (st Store) Start(id string) error {
 		}
 		time.Sleep(500 * time.Microsecond)
 	}
+	if buf[0] != '0' {
+		// A startContainer hook failed; the init sends why and exits.
+		unix.SetNonblock(int(f.Fd()), false)
+		why, _ := io.ReadAll(f)
+		os.Remove(fifo)
+		return fmt.Errorf("container %q: %s", id, why)
+	}
 	if err := os.Remove(fifo); err != nil {
 		return fmt.Errorf("remove exec fifo: %w", err)
+	}
+	// EOF once the init's execve has closed its end (or it exited).
+	for {
+		n, err := unix.Read(int(f.Fd()), buf)
+		if n == 0 && err == nil {
+			break
+		}
+		if err != nil && !errors.Is(err, unix.EAGAIN) {
+			return fmt.Errorf("read exec fifo: %w", err)
+		}
+		if !initAlive(s.Pid, s.InitStartTime) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("container %q: init did not exec", id)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	if s.Hooks != nil && len(s.Hooks.Poststart) > 0 {
+		if err := runHooks("poststart", s.Hooks.Poststart, hookState(id, s.Bundle, specs.StateRunning, s.Pid, s.Annotations)); err != nil {
+			// Stop the container; delete destroys it.
+			killAll(s, unix.SIGKILL)
+			return fmt.Errorf("container %q: %w", id, err)
+		}
 	}
 	return nil
 }
@@ -412,7 +484,15 @@ func (st Store) Delete(id string, force bool) error {
 			return fmt.Errorf("container %q: %w", id, err)
 		}
 	}
-	return removeDir(dir)
+	if err := removeDir(dir); err != nil {
+		return err
+	}
+	if s.Hooks != nil {
+		if err := runHooks("poststop", s.Hooks.Poststop, hookState(id, s.Bundle, specs.StateStopped, 0, s.Annotations)); err != nil {
+			st.warn("container %q: %v", id, err)
+		}
+	}
+	return nil
 }
 
 func removeDir(dir string) error {

@@ -267,7 +267,11 @@ func TestBadConfigs(t *testing.T) {
 		{"mounts[0].destination", func(s *specs.Spec) { s.Mounts[0].Destination = "proc" }},
 		{"mounts[1].destination", func(s *specs.Spec) { s.Mounts[1].Destination = "/../../etc" }},
 		{"linux.seccomp", func(s *specs.Spec) { s.Linux.Seccomp = &specs.LinuxSeccomp{} }},
-		{"hooks", func(s *specs.Spec) { s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "/bin/true"}}} }},
+		{"hooks.poststop[0].path", func(s *specs.Spec) { s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "bin/true"}}} }},
+		{"hooks.createRuntime[0].timeout", func(s *specs.Spec) {
+			zero := 0
+			s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/true", Timeout: &zero}}}
+		}},
 		{"linux: missing", func(s *specs.Spec) { s.Linux = nil }},
 	}
 	for _, c := range cases {

@@ -11,7 +11,7 @@ func Features() *features.Features {
 	return &features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
-		Hooks:         []string{},
+		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
 		MountOptions: []string{"ro", "rw", "bind", "rbind", "nosuid", "suid", "nodev", "dev",
 			"noexec", "exec", "sync", "async", "dirsync", "remount", "mand", "nomand", "atime",
 			"noatime", "diratime", "nodiratime", "relatime", "norelatime", "strictatime",

@@ -1,6 +1,7 @@
 package ctr
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,11 +29,20 @@ type initConfig struct {
 	Spec     *specs.Spec `json:"spec"`
 	Rootfs   string      `json:"rootfs"`
 	StateDir string      `json:"stateDir"`
+	// State is the container's OCI state (the init's host pid, status
+	// "creating") for the hooks the init runs.
+	State *specs.State `json:"state"`
 }
 
 // syncMsg is the init's one-line answer on fd 4: ready, or an error.
+//
+// Before pivot_root, when config.json has prestart or createRuntime hooks,
+// the init first sends {"hook":"createRuntime"} and waits on fd 3 for the
+// parent's {"ok":true} once it has run them.
 type syncMsg struct {
 	Ready bool   `json:"ready,omitempty"`
+	Hook  string `json:"hook,omitempty"`
+	OK    bool   `json:"ok,omitempty"`
 	Error string `json:"error,omitempty"`
 }
 
@@ -62,10 +72,14 @@ func MaybeInit() {
 
 func initContainer(cfgR, syncW *os.File) error {
 	var ic initConfig
-	if err := json.NewDecoder(cfgR).Decode(&ic); err != nil {
+	cfg := bufio.NewReader(cfgR)
+	line, err := cfg.ReadBytes('\n')
+	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
-	cfgR.Close()
+	if err := json.Unmarshal(line, &ic); err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
 	spec := ic.Spec
 	// Before anything else (the host's /proc is still there); the user's
 	// process inherits it across execve.
@@ -86,9 +100,7 @@ func initContainer(cfgR, syncW *os.File) error {
 		}
 	}
 	unix.Umask(0)
-	if err := setupRootfs(spec, ic.Rootfs); err != nil {
-		return err
-	}
+	// The hostname before the mounts: createContainer hooks see it.
 	if hasNamespace(spec, specs.UTSNamespace) {
 		if spec.Hostname != "" {
 			if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
@@ -103,6 +115,31 @@ func initContainer(cfgR, syncW *os.File) error {
 	} else if spec.Hostname != "" {
 		return fmt.Errorf("hostname: set without a uts namespace")
 	}
+	hooks := spec.Hooks
+	if hooks == nil {
+		hooks = &specs.Hooks{}
+	}
+	beforePivot := func() error {
+		if len(hooks.Prestart)+len(hooks.CreateRuntime) > 0 {
+			// The parent runs them in the runtime's namespaces.
+			msg, _ := json.Marshal(syncMsg{Hook: "createRuntime"})
+			if _, err := syncW.Write(append(msg, '\n')); err != nil {
+				return fmt.Errorf("createRuntime hooks: %w", err)
+			}
+			line, err := cfg.ReadBytes('\n')
+			var ans syncMsg
+			if err != nil || json.Unmarshal(line, &ans) != nil || !ans.OK {
+				return errHookAborted
+			}
+		}
+		// Inside every namespace of the container, before pivot_root:
+		// paths resolve in the container's mount namespace.
+		return runHooks("createContainer", hooks.CreateContainer, ic.State)
+	}
+	if err := setupRootfs(spec, ic.Rootfs, beforePivot); err != nil {
+		return err
+	}
+	cfgR.Close()
 	p := spec.Process
 	for _, r := range p.Rlimits {
 		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
@@ -158,12 +195,27 @@ func initContainer(cfgR, syncW *os.File) error {
 	if err != nil {
 		os.Exit(127) // nobody is listening on sync any more
 	}
+	// startContainer hooks: after start, before the user's program, in
+	// the container (after pivot_root, as the container's user). The
+	// byte on the FIFO tells start how they went: '0' ok, else '1' and
+	// the error.
+	created := *ic.State
+	created.Status = specs.StateCreated
+	if err := runHooks("startContainer", hooks.StartContainer, &created); err != nil {
+		unix.Write(fifo, []byte("1"+err.Error()))
+		os.Exit(127)
+	}
 	if _, err := unix.Write(fifo, []byte{'0'}); err != nil {
 		os.Exit(127)
 	}
-	unix.Close(fifo)
+	// fifo stays open: it is O_CLOEXEC, so execve closes it once the
+	// other threads are gone and the exec cannot fail any more. Start
+	// waits for that EOF, so no freeze (pause, kill) catches the init
+	// half-way through execve — a frozen thread would block de_thread and
+	// the freezer would never reach FROZEN.
 	unix.Close(stateFd)
 	err = unix.Exec(path, p.Args, p.Env)
+	unix.Close(fifo)
 	fmt.Fprintf(os.Stderr, "strata container init: exec %s: %v\n", path, err)
 	os.Exit(127)
 	return nil

@@ -15,7 +15,9 @@ import (
 // the host's mounts private to this namespace, binds the rootfs to itself,
 // mounts config.json's mounts, creates /dev, pivots into the rootfs and
 // applies masked, read-only paths and a read-only root.
-func setupRootfs(spec *specs.Spec, rootfs string) error {
+// beforePivot runs after the mounts and devices, before pivot_root (the
+// createRuntime/createContainer hook point).
+func setupRootfs(spec *specs.Spec, rootfs string, beforePivot func() error) error {
 	// Nothing done below may propagate back to the host.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make / private: %w", err)
@@ -33,6 +35,9 @@ func setupRootfs(spec *specs.Spec, rootfs string) error {
 		}
 	}
 	if err := setupDev(rootfs, spec.Linux.Devices, devMounted); err != nil {
+		return err
+	}
+	if err := beforePivot(); err != nil {
 		return err
 	}
 	if err := pivotRoot(rootfs); err != nil {

@@ -69,9 +69,8 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := validateProcess(s.Process); err != nil {
 		return err
 	}
-	if s.Hooks != nil && (len(s.Hooks.Prestart)+len(s.Hooks.CreateRuntime)+len(s.Hooks.CreateContainer)+
-		len(s.Hooks.StartContainer)+len(s.Hooks.Poststart)+len(s.Hooks.Poststop)) > 0 {
-		return invalid("hooks", "not supported yet")
+	if err := validateHooks(s.Hooks); err != nil {
+		return err
 	}
 	for i, m := range s.Mounts {
 		f := fmt.Sprintf("mounts[%d].destination", i)

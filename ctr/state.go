@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,11 +40,17 @@ type State struct {
 	// CgroupPath is the container's cgroupsPath (absolute, or relative to
 	// the runtime's own cgroups).
 	CgroupPath string `json:"cgroupPath,omitempty"`
+	// Hooks are config.json's hooks as of create (start runs poststart,
+	// delete poststop; later edits of config.json do not count).
+	Hooks *specs.Hooks `json:"hooks,omitempty"`
 }
 
 // Store is a root directory holding one state directory per container.
 type Store struct {
 	Root string
+	// Warnings receives warnings (a failed poststop hook); nil means
+	// os.Stderr.
+	Warnings io.Writer
 }
 
 // ValidateID rejects ids that could escape the root directory or are

@@ -53,11 +53,12 @@ func TestCLIPauseEventsPs(t *testing.T) {
 		if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || strings.Count(out, "\n") != 1 {
 			t.Fatalf("events --stats: %d %q %s", code, out, errs)
 		}
-		if ev.Data.Memory.Usage.Usage >= 4<<20 {
+		// dd done and sleep exec'd: 4 MiB in /dev/shm, one process.
+		if ev.Data.Memory.Usage.Usage >= 4<<20 && ev.Data.Pids.Current == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("events --stats: %q, want memory usage ≥ 4 MiB", out)
+			t.Fatalf("events --stats: %q, want memory usage ≥ 4 MiB and one pid", out)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
