@@ -155,6 +155,18 @@ func TestCLIErrors(t *testing.T) {
 	if code, _, _ := c.oci("kill", "nope"); code != 1 {
 		t.Fatalf("kill of a missing container: %d", code)
 	}
+	// --systemd-cgroup is accepted; a systemd slice path is refused by name.
+	s = ctrtest.Spec("true")
+	s.Linux.CgroupsPath = "system.slice:strata:x"
+	ctrtest.WriteSpec(t, c.bundle, s)
+	if code, _, errs := c.oci("--systemd-cgroup", "run", "-b", c.bundle, "x"); code != 1 || !strings.Contains(errs, "linux.cgroupsPath") || !strings.Contains(errs, "systemd") {
+		t.Fatalf("systemd slice path: %d %q", code, errs)
+	}
+	s.Linux.CgroupsPath = ""
+	ctrtest.WriteSpec(t, c.bundle, s)
+	if code, _, errs := c.oci("--systemd-cgroup", "run", "-b", c.bundle, "sysd-"+strconv.Itoa(os.Getpid())); code != 0 {
+		t.Fatalf("--systemd-cgroup with the default path: %d %q", code, errs)
+	}
 }
 
 func TestCLIFeatures(t *testing.T) {
