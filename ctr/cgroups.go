@@ -69,7 +69,7 @@ func destroyCgroup(m cgroup.Manager) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("remove cgroup %s: %w", m.Path(), err)
 		}
-		m.Kill(syscall.SIGKILL)
+		killCgroup(m, syscall.SIGKILL, false)
 		time.Sleep(time.Millisecond)
 	}
 }
@@ -112,4 +112,40 @@ func cgroupResources(l *specs.Linux) *specs.LinuxResources {
 		r.Devices = append(r.Devices, rule(typ, d.Major, d.Minor, "rwm"))
 	}
 	return &r
+}
+
+// killCgroup signals every process in a container's cgroup. SIGKILL is
+// sent in rounds until the cgroup is empty (forks made meanwhile get the
+// next round; at most a second, delete waits longer) rather than through
+// cgroup.Manager.Kill, whose v1 path freezes the cgroup first: a freeze
+// never completes while a multi-threaded process of the container is in
+// execve (its frozen threads block the exec), and the freezer would wait
+// for ever. frozen says the cgroup is paused: it is thawed once the
+// signals are queued, so that they are delivered.
+func killCgroup(m cgroup.Manager, sig syscall.Signal, frozen bool) error {
+	if sig != syscall.SIGKILL {
+		return m.Kill(sig) // no freeze for other signals
+	}
+	deadline := time.Now().Add(time.Second)
+	for round := 0; ; round++ {
+		pids, err := m.Procs()
+		if err != nil {
+			return err
+		}
+		if len(pids) == 0 {
+			return nil
+		}
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL) // it may be gone already
+		}
+		if round == 0 && frozen {
+			if err := m.Thaw(); err != nil {
+				return err
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }

@@ -6,8 +6,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"strata/ctr/ctrtest"
 )
@@ -157,5 +159,34 @@ func TestOOMScoreAdj(t *testing.T) {
 	ctrtest.WriteSpec(t, e.bundle, spec)
 	if _, err := e.store.Create("oomadj", CreateOptions{Bundle: e.bundle}); !errors.Is(err, ErrInvalidSpec) || !strings.Contains(err.Error(), "process.oomScoreAdj") {
 		t.Fatalf("oomScoreAdj 1001: %v", err)
+	}
+}
+
+// kill --all SIGKILL empties a cgroup whose processes keep forking.
+func TestKillAllForking(t *testing.T) {
+	spec := ctrtest.Spec("sh", "-c", "while :; do (sleep 100 &) 2>/dev/null; done")
+	spec.Linux.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(40)}}
+	e := newEnv(t, spec)
+	p, err := e.store.Create("forks", CreateOptions{Bundle: e.bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pidNS = append(e.pidNS, ctrtest.PidNS(p.Pid()))
+	go p.Wait()
+	if err := e.store.Start("forks"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if pids, _ := e.store.Ps("forks"); len(pids) < 5 {
+		t.Fatalf("only %d processes after 100 ms of forking", len(pids))
+	}
+	if err := e.store.Kill("forks", unix.SIGKILL, true); err != nil {
+		t.Fatal(err)
+	}
+	if pids, err := e.store.Ps("forks"); err != nil || len(pids) != 0 {
+		t.Fatalf("after kill --all: %v, %v", pids, err)
+	}
+	if err := e.store.Delete("forks", false); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -385,7 +385,7 @@ func (st Store) Kill(id string, sig unix.Signal, all bool) error {
 // shares the host's).
 func killAll(s *State, sig unix.Signal) error {
 	if m := loadCgroup(s); m != nil {
-		if err := m.Kill(sig); err != nil {
+		if err := killCgroup(m, sig, s.Status == StatePaused); err != nil {
 			return fmt.Errorf("kill %q: %w", s.ID, err)
 		}
 		return nil
