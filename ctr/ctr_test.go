@@ -17,6 +17,9 @@ import (
 
 func TestMain(m *testing.M) {
 	MaybeInit()
+	if os.Getenv("CTR_TEST_EXECLOOP") == "1" {
+		execLoop()
+	}
 	os.Exit(m.Run())
 }
 

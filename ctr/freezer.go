@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -55,7 +58,7 @@ func (st Store) Pause(id string) error {
 	if err := os.WriteFile(mark, nil, 0o644); err != nil {
 		return fmt.Errorf("pause %q: %w", id, err)
 	}
-	if err := m.Freeze(); err != nil {
+	if err := freeze(m, s.CgroupPath); err != nil {
 		m.Thaw()
 		os.Remove(mark)
 		return fmt.Errorf("pause %q: %w", id, err)
@@ -121,4 +124,62 @@ func (st Store) Ps(id string) ([]int, error) {
 		return nil, err
 	}
 	return m.Procs()
+}
+
+// freeze freezes a container's cgroup. On a v1 (or hybrid) host with an
+// absolute cgroups path it drives freezer.state itself, as runc does: a
+// freeze stuck in FREEZING for 50 ms — a multi-threaded process of the
+// container in execve, whose frozen threads block the exec — is thawed
+// (the exec completes) and tried again, for up to 2 s. Elsewhere it is
+// cgroup.Manager.Freeze.
+func freeze(m cgroup.Manager, path string) error {
+	dir := v1FreezerDir(path)
+	if dir == "" {
+		return m.Freeze()
+	}
+	state := filepath.Join(dir, "freezer.state")
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if err := os.WriteFile(state, []byte("FROZEN"), 0); err != nil {
+			return fmt.Errorf("freeze: %w", err)
+		}
+		for i := 0; i < 50; i++ {
+			data, err := os.ReadFile(state)
+			if err != nil {
+				return fmt.Errorf("freeze: %w", err)
+			}
+			if strings.TrimSpace(string(data)) == "FROZEN" {
+				return nil
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := os.WriteFile(state, []byte("THAWED"), 0); err != nil {
+			return fmt.Errorf("freeze: %w", err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("freeze: %s stayed FREEZING for 2 s", dir)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// v1FreezerDir returns the v1 freezer directory of an absolute cgroups
+// path, or "" (a v2 host, a relative path, no freezer hierarchy).
+func v1FreezerDir(path string) string {
+	if m := cgroup.Mode(); (m != "v1" && m != "hybrid") || !filepath.IsAbs(path) {
+		return ""
+	}
+	mounts, err := hostCgroupMounts()
+	if err != nil {
+		return ""
+	}
+	for _, mt := range mounts {
+		if slices.Contains(mt.ctrls, "freezer") {
+			dir := filepath.Join(mt.point, path)
+			if _, err := os.Stat(filepath.Join(dir, "freezer.state")); err == nil {
+				return dir
+			}
+		}
+	}
+	return ""
 }

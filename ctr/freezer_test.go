@@ -2,14 +2,17 @@ package ctr
 
 import (
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"strata/cgroup"
 	"strata/ctr/ctrtest"
 )
 
@@ -101,6 +104,74 @@ func TestPauseResumeStatsPs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := e.store.Delete("pause", true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// execLoop is the test binary inside a container (TestPauseDuringExec):
+// a multi-threaded Go process that execs itself again and again.
+func execLoop() {
+	for i := 0; i < 4; i++ {
+		go func() {
+			for {
+				runtime.Gosched()
+			}
+		}()
+	}
+	time.Sleep(2 * time.Millisecond)
+	syscall.Exec("/helper", []string{"helper"}, os.Environ())
+	os.Exit(1)
+}
+
+// Pausing a container whose multi-threaded process keeps calling execve
+// succeeds every time: a freeze stuck behind an exec is thawed and retried
+// (a plain v1 freeze would wait in FREEZING for ever).
+func TestPauseDuringExec(t *testing.T) {
+	spec := ctrtest.Spec("/helper")
+	spec.Process.Env = append(spec.Process.Env, "CTR_TEST_EXECLOOP=1")
+	for _, d := range []string{"/lib", "/lib64", "/usr"} {
+		if _, err := os.Stat(d); err == nil {
+			spec.Mounts = append(spec.Mounts, specs.Mount{Destination: d, Type: "bind", Source: d, Options: []string{"rbind", "ro"}})
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/helper", Type: "bind", Source: self, Options: []string{"bind", "ro"}})
+	if cgroup.Mode() != "v2" && v1FreezerDir(spec.Linux.CgroupsPath) != "" {
+		t.Fatal("v1FreezerDir found a freezer for a cgroup not made yet")
+	}
+	e := newEnv(t, spec)
+	p, err := e.store.Create("execloop", CreateOptions{Bundle: e.bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pidNS = append(e.pidNS, ctrtest.PidNS(p.Pid()))
+	go p.Wait()
+	if err := e.store.Start("execloop"); err != nil {
+		t.Fatal(err)
+	}
+	if m := cgroup.Mode(); (m == "v1" || m == "hybrid") && v1FreezerDir(spec.Linux.CgroupsPath) == "" {
+		t.Fatal("no v1 freezer directory for the container: pause would use the library's unbounded freeze")
+	}
+	for i := 0; i < 30; i++ {
+		done := make(chan error, 1)
+		go func() { done <- e.store.Pause("execloop") }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("pause %d: %v", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("pause %d hung", i)
+		}
+		if err := e.store.Resume("execloop"); err != nil {
+			t.Fatalf("resume %d: %v", i, err)
+		}
+		time.Sleep(time.Duration(i%5) * time.Millisecond)
+	}
+	if err := e.store.Delete("execloop", true); err != nil {
 		t.Fatal(err)
 	}
 }
