@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"strata/ctr"
 	"strata/ctr/ctrtest"
 )
@@ -121,5 +123,41 @@ func TestCLIPauseEventsPs(t *testing.T) {
 	cmd.Wait()
 	if code, _, errs := c.oci("delete", "--force", "ev"); code != 0 {
 		t.Fatalf("delete --force: %d %s", code, errs)
+	}
+}
+
+// Hooks through the command line: create, start and delete are separate
+// processes; poststart and poststop come from the state create saved.
+func TestCLIHooks(t *testing.T) {
+	log := t.TempDir()
+	bb := ctrtest.Busybox(t)
+	h := func(name string) specs.Hook {
+		return specs.Hook{Path: bb, Args: []string{"sh", "-c", "read -r s; case \"$s\" in *'\"id\":\"hk\"'*) echo " + name + " >> " + log + "/order;; esac"}}
+	}
+	spec := ctrtest.Spec("true")
+	spec.Hooks = &specs.Hooks{Prestart: []specs.Hook{h("prestart")}, CreateRuntime: []specs.Hook{h("createRuntime")},
+		CreateContainer: []specs.Hook{h("createContainer")}, Poststart: []specs.Hook{h("poststart")}, Poststop: []specs.Hook{h("poststop")}}
+	c := newCLI(t, spec)
+	for _, args := range [][]string{{"create", "-b", c.bundle, "hk"}, {"start", "hk"}} {
+		if code, _, errs := c.oci(args...); code != 0 {
+			t.Fatalf("%v: %d %s", args, code, errs)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, out, _ := c.oci("state", "hk"); strings.Contains(out, `"stopped"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("container did not stop")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, _, errs := c.oci("delete", "hk"); code != 0 {
+		t.Fatalf("delete: %d %s", code, errs)
+	}
+	order, _ := os.ReadFile(filepath.Join(log, "order"))
+	if want := "prestart\ncreateRuntime\ncreateContainer\npoststart\npoststop\n"; string(order) != want {
+		t.Fatalf("hooks ran %q, want %q", order, want)
 	}
 }
