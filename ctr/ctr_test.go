@@ -269,7 +269,7 @@ func TestBadConfigs(t *testing.T) {
 		{"linux.namespaces: a mount namespace is required", func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[:4] }},
 		{"mounts[0].destination", func(s *specs.Spec) { s.Mounts[0].Destination = "proc" }},
 		{"mounts[1].destination", func(s *specs.Spec) { s.Mounts[1].Destination = "/../../etc" }},
-		{"linux.seccomp", func(s *specs.Spec) { s.Linux.Seccomp = &specs.LinuxSeccomp{} }},
+		{"linux.seccomp.defaultAction: action missing", func(s *specs.Spec) { s.Linux.Seccomp = &specs.LinuxSeccomp{} }},
 		{"hooks.poststop[0].path", func(s *specs.Spec) { s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "bin/true"}}} }},
 		{"hooks.createRuntime[0].timeout", func(s *specs.Spec) {
 			zero := 0

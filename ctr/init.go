@@ -15,6 +15,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"strata/seccomp"
 )
 
 const (
@@ -81,6 +83,15 @@ func initContainer(cfgR, syncW *os.File) error {
 		return fmt.Errorf("read config: %w", err)
 	}
 	spec := ic.Spec
+	var seccompProg []unix.SockFilter
+	var seccompFlags []seccomp.Flag
+	if spec.Linux.Seccomp != nil {
+		// Validate compiled it already; compile here too so the
+		// program is ready and nothing but seccomp(2) is left for later.
+		if seccompProg, seccompFlags, err = compileSeccomp(spec.Linux.Seccomp); err != nil {
+			return err
+		}
+	}
 	// Before anything else (the host's /proc is still there); the user's
 	// process inherits it across execve.
 	if adj := spec.Process.OOMScoreAdj; adj != nil {
@@ -157,6 +168,20 @@ func initContainer(cfgR, syncW *os.File) error {
 	if err != nil {
 		return fmt.Errorf("process.args[0]: %w", err)
 	}
+	// Seccomp, runc's order. seccomp(2) needs no_new_privs or
+	// CAP_SYS_ADMIN. Without process.noNewPrivileges the filter goes in
+	// here, while the init still holds every capability as root — before
+	// the bounding set, the user and the capabilities change — so
+	// everything below (capset, setuid, the sync write, the FIFO, the
+	// startContainer hooks) already runs under it. With
+	// noNewPrivileges it goes in last, after the FIFO and the hooks, just
+	// before execve, so the profile has to allow as few of the init's
+	// own syscalls as possible.
+	if seccompProg != nil && !p.NoNewPrivileges {
+		if err := seccomp.Install(seccompProg, seccompFlags...); err != nil {
+			return fmt.Errorf("linux.seccomp: %w", err)
+		}
+	}
 	if p.Capabilities != nil {
 		if err := dropBounding(p.Capabilities); err != nil {
 			return err
@@ -214,6 +239,17 @@ func initContainer(cfgR, syncW *os.File) error {
 	// half-way through execve — a frozen thread would block de_thread and
 	// the freezer would never reach FROZEN.
 	unix.Close(stateFd)
+	if seccompProg != nil && p.NoNewPrivileges {
+		// Last step: no_new_privs is set (above), this thread is
+		// locked (MaybeInit), and only execve follows. Start has its
+		// '0' already, so a failure here shows as exit status 127 and
+		// this message on the container's stderr, as in runc.
+		if err := seccomp.Install(seccompProg, seccompFlags...); err != nil {
+			unix.Close(fifo)
+			fmt.Fprintf(os.Stderr, "strata container init: linux.seccomp: %v\n", err)
+			os.Exit(127)
+		}
+	}
 	err = unix.Exec(path, p.Args, p.Env)
 	unix.Close(fifo)
 	fmt.Fprintf(os.Stderr, "strata container init: exec %s: %v\n", path, err)

@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"strata/seccomp"
 )
 
 // LoadSpec reads and validates bundle/config.json. The returned error names
@@ -166,7 +171,9 @@ func validateLinux(l *specs.Linux) error {
 		return invalid("linux.uidMappings", "user namespaces are not supported yet")
 	}
 	if l.Seccomp != nil {
-		return invalid("linux.seccomp", "not supported yet")
+		if _, _, err := compileSeccomp(l.Seccomp); err != nil {
+			return err
+		}
 	}
 	if l.CgroupsPath != "" {
 		if err := checkCgroupsPath(l.CgroupsPath); err != nil {
@@ -233,4 +240,50 @@ func rootfsPath(s *specs.Spec, bundle string) string {
 		return filepath.Clean(s.Root.Path)
 	}
 	return filepath.Join(bundle, s.Root.Path)
+}
+
+// compileSeccomp compiles linux.seccomp for this machine's architecture
+// and converts its flags. Validate calls it so a profile strata cannot
+// compile is refused at create, before anything exists; the init calls it
+// again (same binary, same result) to get the program it installs.
+func compileSeccomp(sc *specs.LinuxSeccomp) ([]unix.SockFilter, []seccomp.Flag, error) {
+	arch := seccomp.Native()
+	if arch == "" {
+		return nil, nil, invalid("linux.seccomp", "no syscall table for %s", runtime.GOARCH)
+	}
+	flags, err := seccomp.Flags(sc)
+	if err != nil {
+		return nil, nil, seccompInvalid(err)
+	}
+	prog, err := seccomp.Compile(sc, arch)
+	if err != nil {
+		return nil, nil, seccompInvalid(err)
+	}
+	return prog, flags, nil
+}
+
+// seccompField matches the profile field a seccomp error starts with.
+var seccompField = regexp.MustCompile(`^(defaultAction|flags\[\d+\]|syscalls\[\d+\](\.args\[\d+\]\.(index|op))?)`)
+
+// seccompInvalid turns a seccomp compile error into an ErrInvalidSpec
+// error naming the field under linux.seccomp, e.g.
+// `linux.seccomp.syscalls[3].action: unknown action "SCMP_ACT_FOO"`.
+func seccompInvalid(err error) error {
+	msg := strings.ReplaceAll(err.Error(), seccomp.ErrInvalid.Error()+": ", "")
+	f := seccompField.FindString(msg)
+	if f == "" {
+		return invalid("linux.seccomp", "%s", msg)
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(msg, f), ":"))
+	switch {
+	case f == "defaultAction" && strings.Contains(rest, "errnoRet"):
+		f = "defaultErrnoRet"
+	case strings.HasPrefix(f, "syscalls[") && !strings.Contains(f, "."):
+		if strings.Contains(rest, "errnoRet") {
+			f += ".errnoRet"
+		} else {
+			f += ".action"
+		}
+	}
+	return invalid("linux.seccomp."+f, "%s", rest)
 }
