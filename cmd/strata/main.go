@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"strata/ctr"
 )
 
 // exitError carries a process exit status out of a command without printing
@@ -18,6 +20,9 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	// A container's init is this binary re-executed (/proc/self/exe); it
+	// never returns from here. Otherwise this is an environment check.
+	ctr.MaybeInit()
 	root := &cobra.Command{
 		Use:           "strata",
 		Short:         "strata: the whole ladder of virtualization in one Go program",
@@ -25,6 +30,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVMCmd())
+	root.AddCommand(newRunCmd())
 	if err := root.Execute(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {
