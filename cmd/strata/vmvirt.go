@@ -57,7 +57,7 @@ func runVirt(ctx context.Context, f vmRunFlags) error {
 		// time.
 		p, err := guest.Locate()
 		if errors.Is(err, guest.ErrNotBuilt) {
-			fmt.Fprintln(os.Stderr, "strata: building the Linux guest (first run only; about 10 minutes on 2 cores)...")
+			fmt.Fprintln(os.Stderr, "strata: building the Linux guest (first run only; 3–6 minutes on 2 cores)...")
 			p, err = guest.Build(ctx)
 		}
 		if err != nil {
