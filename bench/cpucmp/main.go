@@ -137,34 +137,6 @@ func selectWorkloads(only string) ([]workload, error) {
 	return sel, nil
 }
 
-// need finds a tool or explains which Debian package provides it.
-func need(tool, pkg string) (string, error) {
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		return "", fmt.Errorf("%s not found: install the Debian package %s (apt-get install %s, or make setup)", tool, pkg, pkg)
-	}
-	return p, nil
-}
-
-// moduleRoot walks up from the working directory to strata's go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(strings.TrimSpace(string(data)), "module strata") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("not inside the strata module (no go.mod with \"module strata\" above the working directory)")
-		}
-		dir = parent
-	}
-}
-
 func run(c config) error {
 	if c.runs < 1 {
 		return errors.New("-runs must be at least 1")
@@ -176,21 +148,21 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	root, rootErr := moduleRoot()
+	root, rootErr := hostinfo.ModuleRoot()
 	if c.src == "" {
 		if rootErr != nil {
 			return rootErr
 		}
 		c.src = filepath.Join(root, "bench", "cpu")
 	}
-	if c.cc, err = need(c.cc, "gcc-riscv64-unknown-elf"); err != nil {
+	if c.cc, err = hostinfo.Need(c.cc, "gcc-riscv64-unknown-elf"); err != nil {
 		return err
 	}
-	if c.qemu, err = need(c.qemu, "qemu-system-misc"); err != nil {
+	if c.qemu, err = hostinfo.Need(c.qemu, "qemu-system-misc"); err != nil {
 		return err
 	}
 	if c.selfcheck {
-		if c.hostCC, err = need(c.hostCC, "gcc"); err != nil {
+		if c.hostCC, err = hostinfo.Need(c.hostCC, "gcc"); err != nil {
 			return err
 		}
 	}

@@ -181,33 +181,6 @@ func idleScript(c config) (string, string) {
 	return guest.ScriptArg(cmd), guest.Prompt + cmd
 }
 
-// need finds a tool or explains which Debian package provides it.
-func need(tool, pkg string) (string, error) {
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		return "", fmt.Errorf("%s not found: install the Debian package %s (apt-get install %s, or make setup)", tool, pkg, pkg)
-	}
-	return p, nil
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(strings.TrimSpace(string(data)), "module strata") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("cannot find strata's go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 func buildStrata(root string) (string, error) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -480,7 +453,7 @@ func run(c config) error {
 	if c.runs < 1 {
 		return errors.New("-runs must be at least 1")
 	}
-	root, err := moduleRoot()
+	root, err := hostinfo.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -490,7 +463,7 @@ func run(c config) error {
 	}
 	wantQEMU, wantFW := strings.Contains(ms0, "qemu"), strings.Contains(ms0, "opensbi")
 	if wantQEMU {
-		if c.qemu, err = need(c.qemu, "qemu-system-misc"); err != nil {
+		if c.qemu, err = hostinfo.Need(c.qemu, "qemu-system-misc"); err != nil {
 			return err
 		}
 	}

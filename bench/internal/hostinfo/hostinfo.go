@@ -4,9 +4,12 @@
 package hostinfo
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -82,4 +85,32 @@ func Geomean(xs []float64) float64 {
 		sum += math.Log(x)
 	}
 	return math.Exp(sum / float64(len(xs)))
+}
+
+// Need finds a tool on PATH or explains which Debian package provides it.
+func Need(tool, pkg string) (string, error) {
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		return "", fmt.Errorf("%s not found: install the Debian package %s (apt-get install %s, or make setup)", tool, pkg, pkg)
+	}
+	return p, nil
+}
+
+// ModuleRoot walks up from the working directory to strata's go.mod.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.HasPrefix(strings.TrimSpace(string(data)), "module strata") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("not inside the strata module (no go.mod with \"module strata\" above the working directory)")
+		}
+		dir = parent
+	}
 }
