@@ -136,77 +136,48 @@ func makeMountpoint(dest string, dir bool) error {
 	return f.Close()
 }
 
+// mountFlagOptions maps mount(8) options to the flag they set (clear
+// false) or clear (clear true).
+var mountFlagOptions = map[string]struct {
+	flag  uintptr
+	clear bool
+}{
+	"ro": {unix.MS_RDONLY, false}, "rw": {unix.MS_RDONLY, true},
+	"bind": {unix.MS_BIND, false}, "rbind": {unix.MS_BIND | unix.MS_REC, false},
+	"nosuid": {unix.MS_NOSUID, false}, "suid": {unix.MS_NOSUID, true},
+	"nodev": {unix.MS_NODEV, false}, "dev": {unix.MS_NODEV, true},
+	"noexec": {unix.MS_NOEXEC, false}, "exec": {unix.MS_NOEXEC, true},
+	"sync": {unix.MS_SYNCHRONOUS, false}, "async": {unix.MS_SYNCHRONOUS, true},
+	"dirsync": {unix.MS_DIRSYNC, false}, "remount": {unix.MS_REMOUNT, false},
+	"mand": {unix.MS_MANDLOCK, false}, "nomand": {unix.MS_MANDLOCK, true},
+	"noatime": {unix.MS_NOATIME, false}, "atime": {unix.MS_NOATIME, true},
+	"nodiratime": {unix.MS_NODIRATIME, false}, "diratime": {unix.MS_NODIRATIME, true},
+	"relatime": {unix.MS_RELATIME, false}, "norelatime": {unix.MS_RELATIME, true},
+	"strictatime": {unix.MS_STRICTATIME, false}, "nostrictatime": {unix.MS_STRICTATIME, true},
+}
+
+// propagationOptions maps mount(8) propagation options to their flags.
+var propagationOptions = map[string]uintptr{
+	"private": unix.MS_PRIVATE, "rprivate": unix.MS_PRIVATE | unix.MS_REC,
+	"shared": unix.MS_SHARED, "rshared": unix.MS_SHARED | unix.MS_REC,
+	"slave": unix.MS_SLAVE, "rslave": unix.MS_SLAVE | unix.MS_REC,
+	"unbindable": unix.MS_UNBINDABLE, "runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
+}
+
 // parseOptions splits mount(8)-style options into mount flags,
 // propagation flags and the data string for the filesystem.
 func parseOptions(opts []string) (flags, prop uintptr, data string) {
 	var extra []string
 	for _, o := range opts {
-		switch o {
-		case "ro":
-			flags |= unix.MS_RDONLY
-		case "rw":
-			flags &^= unix.MS_RDONLY
-		case "bind":
-			flags |= unix.MS_BIND
-		case "rbind":
-			flags |= unix.MS_BIND | unix.MS_REC
-		case "nosuid":
-			flags |= unix.MS_NOSUID
-		case "suid":
-			flags &^= unix.MS_NOSUID
-		case "nodev":
-			flags |= unix.MS_NODEV
-		case "dev":
-			flags &^= unix.MS_NODEV
-		case "noexec":
-			flags |= unix.MS_NOEXEC
-		case "exec":
-			flags &^= unix.MS_NOEXEC
-		case "sync":
-			flags |= unix.MS_SYNCHRONOUS
-		case "async":
-			flags &^= unix.MS_SYNCHRONOUS
-		case "dirsync":
-			flags |= unix.MS_DIRSYNC
-		case "remount":
-			flags |= unix.MS_REMOUNT
-		case "mand":
-			flags |= unix.MS_MANDLOCK
-		case "nomand":
-			flags &^= unix.MS_MANDLOCK
-		case "atime":
-			flags &^= unix.MS_NOATIME
-		case "noatime":
-			flags |= unix.MS_NOATIME
-		case "diratime":
-			flags &^= unix.MS_NODIRATIME
-		case "nodiratime":
-			flags |= unix.MS_NODIRATIME
-		case "relatime":
-			flags |= unix.MS_RELATIME
-		case "norelatime":
-			flags &^= unix.MS_RELATIME
-		case "strictatime":
-			flags |= unix.MS_STRICTATIME
-		case "nostrictatime":
-			flags &^= unix.MS_STRICTATIME
-		case "private":
-			prop = unix.MS_PRIVATE
-		case "rprivate":
-			prop = unix.MS_PRIVATE | unix.MS_REC
-		case "shared":
-			prop = unix.MS_SHARED
-		case "rshared":
-			prop = unix.MS_SHARED | unix.MS_REC
-		case "slave":
-			prop = unix.MS_SLAVE
-		case "rslave":
-			prop = unix.MS_SLAVE | unix.MS_REC
-		case "unbindable":
-			prop = unix.MS_UNBINDABLE
-		case "runbindable":
-			prop = unix.MS_UNBINDABLE | unix.MS_REC
-		default:
+		if f, ok := mountFlagOptions[o]; ok {
+			if f.clear {
+				flags &^= f.flag
+			} else {
+				flags |= f.flag
+			}
+		} else if p, ok := propagationOptions[o]; ok {
+			prop = p
+		} else {
 			extra = append(extra, o)
 		}
 	}
