@@ -243,39 +243,7 @@ _start:
 			fmt.Fprintf(&b, "\taddi %s, %s, 8\n\taddi %s, %s, -1\n\tbnez %s, .Lb%d_%d\n", ptr[k], ptr[k], cnt[k], cnt[k], cnt[k], bi, k)
 		}
 	}
-	fmt.Fprintf(&b, `	# print
-	li t3, 0x10000000
-	li a4, '@'
-	sb a4, 0(t3)
-	li a4, '\n'
-	sb a4, 0(t3)
-	la a0, out
-	li a1, %d
-2:	ld a2, 0(a0)
-	li a3, 60
-3:	srl a4, a2, a3
-	andi a4, a4, 15
-	addi a4, a4, '0'
-	li a5, '9'
-	ble a4, a5, 4f
-	addi a4, a4, 'a'-'0'-10
-4:	sb a4, 0(t3)
-	addi a3, a3, -4
-	bgez a3, 3b
-	li a4, '\n'
-	sb a4, 0(t3)
-	addi a0, a0, 8
-	addi a1, a1, -1
-	bnez a1, 2b
-	li a4, '$'
-	sb a4, 0(t3)
-	li a4, '\n'
-	sb a4, 0(t3)
-	li t0, 0x100000
-	li t1, 0x5555
-	sw t1, 0(t0)
-5:	j 5b
-	.balign 4
+	fmt.Fprintf(&b, `%s	.balign 4
 trap:	# unexpected trap: exit with status 3
 	li t0, 0x100000
 	li t1, 0x33333
@@ -283,7 +251,7 @@ trap:	# unexpected trap: exit with status 3
 	j trap
 	.section .data
 	.balign 8
-`, 2*len(p.Names))
+`, dumpAsm("la a0, out", 2*len(p.Names)))
 	b.WriteString(data.String())
 	fmt.Fprintf(&b, "out:\n\t.zero %d\n", 16*len(p.Names))
 	return b.String()

@@ -842,39 +842,7 @@ func epilogue(printWords int) string {
 	addi a1, a1, -1
 	bnez a1, 1b
 	sd a2, %d(sp)
-	# print every word from scratch to the end of the dump in hex
-	li t3, 0x10000000
-	li a4, '@'
-	sb a4, 0(t3)
-	li a4, '\n'
-	sb a4, 0(t3)
-	mv a0, sp
-	li a1, %d
-2:	ld a2, 0(a0)
-	li a3, 60
-3:	srl a4, a2, a3
-	andi a4, a4, 15
-	addi a4, a4, '0'
-	li a5, '9'
-	ble a4, a5, 4f
-	addi a4, a4, 'a'-'0'-10
-4:	sb a4, 0(t3)
-	addi a3, a3, -4
-	bgez a3, 3b
-	li a4, '\n'
-	sb a4, 0(t3)
-	addi a0, a0, 8
-	addi a1, a1, -1
-	bnez a1, 2b
-	li a4, '$'
-	sb a4, 0(t3)
-	li a4, '\n'
-	sb a4, 0(t3)
-	li t0, 0x100000
-	li t1, 0x5555
-	sw t1, 0(t0)
-5:	j 5b
-
+%s
 	# trap handler: log mcause/mepc/mtval, skip the instruction
 	.balign 4
 trap:
@@ -909,6 +877,46 @@ trap:
 	ld t2, 8(t0)
 	csrrw t0, mscratch, t0
 	mret
-`, 512+64*8, nScratch, 512+65*8, printWords, logEntries)
+`, 512+64*8, nScratch, 512+65*8, dumpAsm("mv a0, sp", printWords), logEntries)
 	return b.String()
+}
+
+// dumpAsm is the epilogue both generators end with: it prints n 64-bit
+// words, starting where the load instruction leaves a0, between "@" and "$"
+// lines in hex over the UART (see ParseOutput), then exits through the
+// SiFive finisher.
+func dumpAsm(loadA0 string, n int) string {
+	return fmt.Sprintf(`	# print n words from a0 in hex between "@" and "$" lines
+	li t3, 0x10000000
+	li a4, '@'
+	sb a4, 0(t3)
+	li a4, '\n'
+	sb a4, 0(t3)
+	%s
+	li a1, %d
+2:	ld a2, 0(a0)
+	li a3, 60
+3:	srl a4, a2, a3
+	andi a4, a4, 15
+	addi a4, a4, '0'
+	li a5, '9'
+	ble a4, a5, 4f
+	addi a4, a4, 'a'-'0'-10
+4:	sb a4, 0(t3)
+	addi a3, a3, -4
+	bgez a3, 3b
+	li a4, '\n'
+	sb a4, 0(t3)
+	addi a0, a0, 8
+	addi a1, a1, -1
+	bnez a1, 2b
+	li a4, '$'
+	sb a4, 0(t3)
+	li a4, '\n'
+	sb a4, 0(t3)
+	li t0, 0x100000
+	li t1, 0x5555
+	sw t1, 0(t0)
+5:	j 5b
+`, loadA0, n)
 }
