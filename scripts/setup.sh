@@ -14,7 +14,9 @@ pkgs=(
   opensbi u-boot-qemu                   # unmodified firmware the VM boots
   gcc-riscv64-linux-gnu linux-source-6.1 # the guest kernel (make guest)
   bc flex bison libssl-dev libelf-dev cpio e2fsprogs # kernel build tools, guest images
-  busybox-static runc                   # container rootfs for ctr tests; runc as the reference runtime
+  busybox-static runc crun              # container rootfs for ctr tests; runc/crun as reference runtimes
+  podman                                # a real OCI client driving strata-oci (--runtime)
+  skopeo umoci docker-registry          # image interop: registry v2, copy/unpack by other tools
 )
 missing=()
 for p in "${pkgs[@]}"; do
