@@ -199,7 +199,7 @@ type storeImage struct {
 }
 
 func (i *storeImage) MediaType() (types.MediaType, error) { return i.mt, nil }
-func (i *storeImage) RawManifest() ([]byte, error)       { return i.raw, nil }
+func (i *storeImage) RawManifest() ([]byte, error)        { return i.raw, nil }
 func (i *storeImage) RawConfigFile() ([]byte, error) {
 	m, err := partial.Manifest(i)
 	if err != nil {
