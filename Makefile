@@ -55,6 +55,13 @@ bench-cpu: setup
 bench-vm: setup
 	$(GO) run ./bench/vmcmp $(BENCHFLAGS)
 
+# strata-oci against runc and crun: create+start+wait+delete of /bin/true in
+# a busybox bundle, interleaved rounds; median, p95, ratios, peak RSS. Needs
+# root. See bench/README.md.
+.PHONY: bench-ctr
+bench-ctr: setup
+	$(GO) run ./bench/ctrcmp $(BENCHFLAGS)
+
 # A short fuzzing pass over every fuzz target.
 FUZZTIME ?= 20s
 fuzz:
