@@ -7,14 +7,16 @@
 //
 // Two ways of driving the lifecycle, each the same for every runtime:
 //
-//   - run:   X --root R run --bundle B ID (one process: create, start, wait
+//   - run: X --root R run --bundle B ID (one process: create, start, wait
 //     for the container's process, delete);
+//   - split: X --root R create --bundle B --pid-file F ID, X --root R start
+//     ID, wait4 on the container's process (ctrcmp is a child subreaper, so
+//     the orphaned container process is reparented to it), X --root R
+//     delete ID.
 //
-//   - split: X --root R create --bundle B --pid-file F ID, X --root R start ID,
-//     wait4 on the container's process (ctrcmp is a child subreaper, so the
-//     orphaned container process is reparented to it), X --root R delete ID.
+// Usage:
 //
-//     go run ./bench/ctrcmp [-rounds 100] [-modes run,split] [-o table.md]
+//	go run ./bench/ctrcmp [-rounds 100] [-modes run,split] [-o table.md]
 package main
 
 import (
