@@ -31,6 +31,7 @@ func main() {
 	}
 	root.AddCommand(newVMCmd())
 	root.AddCommand(newRunCmd())
+	root.AddCommand(newPullCmd(), newPushCmd())
 	if err := root.Execute(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {

@@ -27,6 +27,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Options configure a registry transfer.
@@ -215,6 +216,10 @@ func explain(err error) error {
 	var ne *net.OpError
 	if errors.As(err, &ne) && ne.Op == "dial" {
 		return fmt.Errorf("registry unreachable: %w", err)
+	}
+	var te *transport.Error
+	if errors.As(err, &te) && te.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("%w (authentication required or refused: give --creds USER:PASS or --authfile)", err)
 	}
 	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return fmt.Errorf("%w (a plain-HTTP registry: use --insecure)", err)
