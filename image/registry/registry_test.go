@@ -349,4 +349,3 @@ func FuzzParseAuthFile(f *testing.F) {
 		}
 	})
 }
-

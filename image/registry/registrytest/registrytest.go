@@ -27,7 +27,7 @@ type Server struct {
 	// image references.
 	Addr string
 	// Dir holds the config, the storage and the log.
-	Dir string
+	Dir    string
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
