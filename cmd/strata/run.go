@@ -6,17 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"strata/ctr"
+	"strata/ctrnet"
 )
 
 // defaultRunRoot is where `strata run` keeps its bundles and container
@@ -38,6 +40,9 @@ type runOptions struct {
 	volumes  []string
 	rm       bool
 	name     string
+	detach   bool
+	bridge   string
+	subnet   string
 }
 
 func newRunCmd() *cobra.Command {
@@ -46,12 +51,20 @@ func newRunCmd() *cobra.Command {
 		Use:   "run --rootfs DIR [flags] -- CMD [ARGS...]",
 		Short: "run a command in a container made from a root filesystem directory",
 		Long: `run writes an OCI bundle (config.json generated from the flags, the rootfs
-used in place, read-write) under the state root, runs the container in the
-foreground with this terminal's stdin/stdout/stderr and exits with the
-container process's status (128+signal when it was killed). The container's
-runtime state and cgroups are always removed when it exits; --rm also removes
-the bundle. Networking: none (loopback only, the default) or host; bridge is
-not implemented yet.`,
+used in place, read-write) under ROOT/bundles/NAME and runs the container.
+
+In the foreground (the default) it uses this terminal's stdin/stdout/stderr
+and exits with the container process's status (128+signal when it was
+killed). With -d it prints the container's name once the container runs and
+returns; a monitor process (strata ctr-monitor) keeps the container, with
+its stdout and stderr appended to ROOT/bundles/NAME/container.log (strata
+logs), and records its exit status (strata ps -a).
+
+When the container exits its runtime state, cgroups and network are
+released; the bundle directory (config, log, exit status) stays until
+strata rm, or goes at once with --rm. Networking: none (loopback only, the
+default), host, or bridge (a veth on the bridge strata0 and an address from
+10.99.0.0/24; --bridge and --subnet choose others).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("root") {
@@ -72,9 +85,12 @@ not implemented yet.`,
 	f.StringVarP(&o.memory, "memory", "m", "", "memory limit, e.g. 64M (suffixes K, M, G; bytes without)")
 	f.Int64Var(&o.pids, "pids", 0, "maximum number of processes (0: no limit)")
 	f.Float64Var(&o.cpus, "cpus", 0, "CPU quota in CPUs, e.g. 0.5 (0: no limit)")
-	f.StringVar(&o.network, "network", "none", "network: none (loopback only) or host; bridge is not implemented yet")
+	f.StringVar(&o.network, "network", "none", "network: none (loopback only), host, or bridge")
+	f.StringVar(&o.bridge, "bridge", ctrnet.DefaultBridge, "bridge of --network bridge")
+	f.StringVar(&o.subnet, "subnet", ctrnet.DefaultSubnet, "IPv4 subnet of --network bridge's bridge (its .1 is the gateway)")
+	f.BoolVarP(&o.detach, "detach", "d", false, "run in the background, print the name; output goes to the log (strata logs)")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount HOST:CTR[:ro] (repeatable)")
-	f.BoolVar(&o.rm, "rm", false, "remove the bundle too when the container exits")
+	f.BoolVar(&o.rm, "rm", false, "remove the bundle (config, log, exit status) too when the container exits")
 	f.StringVar(&o.name, "name", "", "container name (default: a random one)")
 	return c
 }
@@ -105,41 +121,73 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	root, err := filepath.Abs(o.root)
-	if err != nil {
-		return fmt.Errorf("--root: %w", err)
+	nc := netConfig{Mode: o.network}
+	if o.network == ctrnet.ModeBridge {
+		nc.Bridge, nc.Subnet = o.bridge, o.subnet
+		// Refuse a bad bridge name or subnet before anything is made.
+		if _, err := nc.network(); err != nil {
+			return fmt.Errorf("--network bridge: %w", err)
+		}
 	}
-	bundles := filepath.Join(root, "bundles")
-	if err := os.MkdirAll(bundles, 0o711); err != nil {
+	fs, err := openFrontStore(o.root)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(fs.bundles(), 0o711); err != nil {
 		return fmt.Errorf("state root: %w", err)
 	}
-	bundle := filepath.Join(bundles, name)
+	bundle := fs.bundle(name)
 	if err := os.Mkdir(bundle, 0o700); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("a container named %q already exists (bundle %s)", name, bundle)
+			return fmt.Errorf("a container named %q already exists (strata rm %s removes it)", name, name)
 		}
 		return fmt.Errorf("bundle: %w", err)
 	}
-	if o.rm {
-		defer os.RemoveAll(bundle)
-	}
+	// Until the container runs, a failure removes the bundle: the name is
+	// free again and nothing is left.
+	running := false
+	defer func() {
+		if !running {
+			os.RemoveAll(bundle)
+		}
+	}()
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(bundle, configFile), data, 0o600); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	st := ctr.Store{Root: filepath.Join(root, "state"), Warnings: cmd.ErrOrStderr()}
+	meta := &frontMeta{
+		Name:     name,
+		Command:  args,
+		Created:  time.Now().UTC(),
+		Detached: o.detach,
+		Remove:   o.rm,
+		Network:  nc,
+	}
+	if err := fs.saveMeta(meta); err != nil {
+		return err
+	}
+	if o.detach {
+		if _, err := startMonitor(fs, name); err != nil {
+			return err
+		}
+		running = true
+		fmt.Fprintln(cmd.OutOrStdout(), name)
+		return nil
+	}
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
-	code, err := st.Run(name, ctr.CreateOptions{
-		Bundle: bundle,
-		Stdin:  cmd.InOrStdin(),
-		Stdout: cmd.OutOrStdout(),
-		Stderr: cmd.ErrOrStderr(),
-	}, sigs)
+	k := &keeper{
+		fs: fs, meta: meta,
+		stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
+		forward: sigs,
+		started: func(int) { running = true },
+		log:     slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
+	}
+	code, err := k.run()
 	if err != nil {
 		return err
 	}
@@ -216,9 +264,11 @@ func buildSpec(o *runOptions, rootfs, name string, args []string) (*specs.Spec, 
 	case "host":
 		// The host's network namespace: nothing to add.
 	case "bridge":
-		return nil, errors.New("--network bridge: not yet implemented (use none or host)")
+		// A new namespace; strata run puts a veth on the bridge into it
+		// between create and start.
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	default:
-		return nil, fmt.Errorf("--network %q: want none or host (bridge is not implemented yet)", o.network)
+		return nil, fmt.Errorf("--network %q: want none, host or bridge", o.network)
 	}
 	for _, v := range o.volumes {
 		m, err := parseVolume(v)

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"strata/ctr"
+	"strata/ctrnet"
+)
+
+// The front door's record of a container lives in its bundle directory,
+// ROOT/bundles/NAME, beside config.json:
+//
+//	strata.json    what `strata run` was asked for (frontMeta), rewritten by the keeper
+//	container.log  stdout and stderr of a detached container
+//	exit.json      the exit status, written by the keeper when the container exits
+//	keeper.log     the keeper's own messages (detached containers)
+//
+// The runtime's state (package ctr) lives under ROOT/state/NAME only while
+// the container has processes; the keeper deletes it when the container
+// exits, so a container that has exited is only its bundle directory.
+const (
+	metaFile   = "strata.json"
+	logFile    = "container.log"
+	exitFile   = "exit.json"
+	keeperLog  = "keeper.log"
+	configFile = "config.json"
+)
+
+// frontMeta is strata.json: the container as `strata run` made it.
+type frontMeta struct {
+	Name     string    `json:"name"`
+	Command  []string  `json:"command"`
+	Created  time.Time `json:"created"`
+	Detached bool      `json:"detached"`
+	Remove   bool      `json:"remove"` // --rm: the keeper removes the bundle after exit
+	Network  netConfig `json:"network"`
+	// Keeper is the process that created the container, waits for it and
+	// records its exit: the monitor of a detached container, `strata run`
+	// itself in the foreground. KeeperStart is field 22 of its
+	// /proc/PID/stat, so a recycled pid is not taken for it.
+	KeeperPid   int    `json:"keeperPid,omitempty"`
+	KeeperStart uint64 `json:"keeperStart,omitempty"`
+	// IP is the container's bridge address while it has one.
+	IP string `json:"ip,omitempty"`
+}
+
+// netConfig is the container's network: mode none, host or bridge, and for
+// bridge the bridge and subnet (so teardown uses the same IPAM file).
+type netConfig struct {
+	Mode   string `json:"mode"`
+	Bridge string `json:"bridge,omitempty"`
+	Subnet string `json:"subnet,omitempty"`
+}
+
+// exitRecord is exit.json.
+type exitRecord struct {
+	Code     int       `json:"code"` // as a shell reports it: 128+N when killed by signal N
+	Finished time.Time `json:"finished"`
+}
+
+// frontStore is the state root of `strata run` and its companions.
+type frontStore struct {
+	root string // absolute
+}
+
+// openFrontStore resolves the root: --root when given, else $STRATA_ROOT,
+// else defaultRunRoot.
+func openFrontStore(root string) (frontStore, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return frontStore{}, fmt.Errorf("--root %q: %w", root, err)
+	}
+	return frontStore{root: abs}, nil
+}
+
+func (fs frontStore) bundles() string           { return filepath.Join(fs.root, "bundles") }
+func (fs frontStore) bundle(name string) string { return filepath.Join(fs.bundles(), name) }
+func (fs frontStore) file(name, f string) string {
+	return filepath.Join(fs.bundle(name), f)
+}
+
+// ctr returns the runtime store under ROOT/state.
+func (fs frontStore) ctr() ctr.Store { return ctr.Store{Root: filepath.Join(fs.root, "state")} }
+
+// errNoContainer is wrapped when a name has no bundle directory.
+var errNoContainer = errors.New("no such container")
+
+// checkName validates a container name and that it exists.
+func (fs frontStore) checkName(name string) error {
+	if err := ctr.ValidateID(name); err != nil {
+		return fmt.Errorf("container name: %w", err)
+	}
+	if _, err := os.Stat(fs.bundle(name)); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%w: %q (see strata ps -a)", errNoContainer, name)
+		}
+		return fmt.Errorf("container %q: %w", name, err)
+	}
+	return nil
+}
+
+// writeJSON writes v to path atomically (temporary file, fsync, rename).
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func (fs frontStore) saveMeta(m *frontMeta) error {
+	return writeJSON(fs.file(m.Name, metaFile), m)
+}
+
+func (fs frontStore) loadMeta(name string) (*frontMeta, error) {
+	b, err := os.ReadFile(fs.file(name, metaFile))
+	if err != nil {
+		return nil, fmt.Errorf("container %q: %w", name, err)
+	}
+	var m frontMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("container %q: %s: %w", name, metaFile, err)
+	}
+	return &m, nil
+}
+
+// loadExit returns the recorded exit status, or nil when there is none.
+func (fs frontStore) loadExit(name string) (*exitRecord, error) {
+	b, err := os.ReadFile(fs.file(name, exitFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("container %q: %w", name, err)
+	}
+	var e exitRecord
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("container %q: %s: %w", name, exitFile, err)
+	}
+	return &e, nil
+}
+
+// status is what `strata ps` says about one container.
+type status struct {
+	Name    string
+	State   string // created, running, paused, exited, stopped, starting, unknown
+	Exit    *exitRecord
+	Pid     int
+	Created time.Time
+	Command []string
+	IP      string
+	Meta    *frontMeta // nil for a bundle without strata.json
+	// KeeperAlive reports whether the keeper process still runs.
+	KeeperAlive bool
+}
+
+// Active reports whether the container may still have processes.
+func (s *status) Active() bool {
+	switch s.State {
+	case string(specs.StateCreated), string(specs.StateRunning), string(ctr.StatePaused), "starting":
+		return true
+	}
+	return false
+}
+
+// String is the STATUS column: "running", "exited (N)", ….
+func (s *status) String() string {
+	if s.State == "exited" && s.Exit != nil {
+		return fmt.Sprintf("exited (%d)", s.Exit.Code)
+	}
+	return s.State
+}
+
+// status works out a container's state from the runtime's state, the
+// exit record and the keeper. The exit record wins: once it exists, the
+// container has exited whatever else is still being cleaned up.
+func (fs frontStore) status(name string) (*status, error) {
+	if err := ctr.ValidateID(name); err != nil {
+		return nil, fmt.Errorf("container name: %w", err)
+	}
+	s := &status{Name: name, State: "unknown"}
+	if m, err := fs.loadMeta(name); err == nil {
+		s.Meta = m
+		s.Created, s.Command, s.IP = m.Created, m.Command, m.IP
+		s.KeeperAlive = procAlive(m.KeeperPid, m.KeeperStart)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	ex, err := fs.loadExit(name)
+	if err != nil {
+		return nil, err
+	}
+	if ex != nil {
+		s.State, s.Exit, s.IP = "exited", ex, ""
+		return s, nil
+	}
+	cs, err := fs.ctr().State(name)
+	switch {
+	case err == nil:
+		s.State, s.Pid = string(cs.Status), cs.Pid
+		if cs.Status == specs.StateStopped {
+			s.IP = ""
+		}
+	case errors.Is(err, ctr.ErrNotExist):
+		if s.KeeperAlive {
+			s.State = "starting"
+		} else if s.Meta != nil {
+			s.State = "stopped" // the keeper died before it recorded an exit status
+		}
+		s.IP = ""
+	default:
+		return nil, err
+	}
+	return s, nil
+}
+
+// list returns the status of every container, sorted by creation time.
+func (fs frontStore) list() ([]*status, error) {
+	ents, err := os.ReadDir(fs.bundles())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var out []*status
+	for _, e := range ents {
+		if !e.IsDir() || ctr.ValidateID(e.Name()) != nil {
+			continue
+		}
+		s, err := fs.status(e.Name())
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue // removed meanwhile
+			}
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// network returns the ctrnet network of a bridge config.
+func (n netConfig) network() (*ctrnet.Network, error) {
+	return ctrnet.New(ctrnet.Config{Bridge: n.Bridge, Subnet: n.Subnet})
+}
+
+// procStartTime returns field 22 of /proc/PID/stat (the start time) and
+// whether the process is alive (not a zombie).
+func procStartTime(pid int) (uint64, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 20 {
+		return 0, false
+	}
+	t, err := strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return t, f[0] != "Z" && f[0] != "X"
+}
+
+// procAlive reports whether pid is the live process that started at start.
+func procAlive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	t, alive := procStartTime(pid)
+	return alive && t == start
+}
