@@ -121,22 +121,28 @@ func (k *keeper) run() (int, error) {
 		k.log.Warn("wait for container", "container", name, "err", werr)
 	}
 	// Record first: from here on the container has exited for everyone.
-	if err := writeJSON(k.fs.file(name, exitFile), exitRecord{Code: code, Finished: time.Now().UTC()}); err != nil {
+	ex := exitRecord{Code: code, Finished: time.Now().UTC()}
+	if err := writeJSON(k.fs.file(name, exitFile), ex); err != nil {
 		k.log.Warn("record exit status", "container", name, "err", err)
 	}
-	k.cleanup()
+	k.cleanup(ex)
 	return code, nil
 }
 
 // cleanup releases what a container holds once it has exited: its
-// network, its runtime state and cgroups, and with --rm its bundle.
-func (k *keeper) cleanup() {
+// network, its runtime state and cgroups, and with --rm its bundle; it
+// marks the exit record released.
+func (k *keeper) cleanup(ex exitRecord) {
 	name := k.meta.Name
 	if err := k.teardownNet(); err != nil {
 		k.log.Warn("network teardown", "container", name, "err", err)
 	}
 	if err := k.fs.ctr().Delete(name, true); err != nil && !errors.Is(err, ctr.ErrNotExist) {
 		k.log.Warn("delete container state", "container", name, "err", err)
+	}
+	ex.Released = true
+	if err := writeJSON(k.fs.file(name, exitFile), ex); err != nil {
+		k.log.Warn("record exit status", "container", name, "err", err)
 	}
 	if k.meta.Remove {
 		if err := os.RemoveAll(k.fs.bundle(name)); err != nil {

@@ -66,6 +66,9 @@ type netConfig struct {
 type exitRecord struct {
 	Code     int       `json:"code"` // as a shell reports it: 128+N when killed by signal N
 	Finished time.Time `json:"finished"`
+	// Released is set once the keeper has released the container's
+	// network, runtime state and cgroups: it has nothing left to do.
+	Released bool `json:"released,omitempty"`
 }
 
 // frontStore is the state root of `strata run` and its companions.
@@ -178,7 +181,8 @@ type status struct {
 	Command []string
 	IP      string
 	Meta    *frontMeta // nil for a bundle without strata.json
-	// KeeperAlive reports whether the keeper process still runs.
+	// KeeperAlive reports whether the keeper process still runs and has
+	// not finished with the container.
 	KeeperAlive bool
 }
 
@@ -219,6 +223,9 @@ func (fs frontStore) status(name string) (*status, error) {
 		return nil, err
 	}
 	if ex != nil {
+		if ex.Released {
+			s.KeeperAlive = false
+		}
 		s.State, s.Exit, s.IP = "exited", ex, ""
 		return s, nil
 	}

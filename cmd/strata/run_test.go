@@ -10,15 +10,18 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"strata/ctr"
 	"strata/ctr/ctrtest"
 )
 
-// TestMain doubles as the container init: `strata run` in-process starts
-// its container by re-executing /proc/self/exe, the test binary.
+// TestMain doubles as the container init and as the monitor of detached
+// containers: `strata run` in-process starts both by re-executing
+// /proc/self/exe, the test binary.
 func TestMain(m *testing.M) {
 	ctr.MaybeInit()
+	maybeMonitor()
 	os.Exit(m.Run())
 }
 
@@ -145,14 +148,6 @@ func TestRunNetwork(t *testing.T) {
 	if code != 0 || len(ifaces) != 1 || ifaces[0] != "lo" {
 		t.Fatalf("--network none: interfaces %q (stderr %q), status %d; want only lo", ifaces, errOut, code)
 	}
-	c := newRunCmd()
-	c.SetArgs([]string{"--root", e.root, "--rootfs", e.rootfs, "--network", "bridge", "--", "true"})
-	c.SetOut(&bytes.Buffer{})
-	c.SetErr(&bytes.Buffer{})
-	c.SilenceUsage, c.SilenceErrors = true, true
-	if err := c.Execute(); err == nil || !strings.Contains(err.Error(), "not yet") {
-		t.Fatalf("--network bridge: %v, want a \"not yet\" error", err)
-	}
 	e.checkClean("")
 }
 
@@ -161,6 +156,7 @@ func TestRunBadFlags(t *testing.T) {
 	for _, flags := range [][]string{
 		{"--memory", "lots"}, {"--user", "root"}, {"--volume", "/nonexistent-strata:/x"},
 		{"--volume", "/tmp:relative"}, {"--env", "=x"}, {"--workdir", "rel"}, {"--network", "weird"},
+		{"--network", "bridge", "--subnet", "10.0.0.0/33"}, {"--network", "bridge", "--bridge", "a-bridge-name-too-long"},
 	} {
 		c := newRunCmd()
 		c.SetArgs(append(append([]string{"--rm", "--root", e.root, "--rootfs", e.rootfs}, flags...), "--", "true"))
@@ -190,4 +186,38 @@ func TestRunBinary(t *testing.T) {
 		t.Fatalf("got %q, %v; want \"hi\\n\" and exit status 3", out, err)
 	}
 	e.checkClean("bin-test")
+
+	// Detached: the container outlives the strata process that started
+	// it; ps, logs, stop and rm go through the binary's own commands.
+	strata := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "STRATA_ROOT="+e.root)
+		out, err := cmd.Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				t.Fatalf("strata %q: %v: %s", args, err, ee.Stderr)
+			}
+			t.Fatalf("strata %q: %v", args, err)
+		}
+		return string(out)
+	}
+	if out := strata("run", "-d", "--rootfs", e.rootfs, "--name", "bin-d", "--", "sh", "-c", "echo up; exec sleep 1000"); out != "bin-d\n" {
+		t.Fatalf("run -d printed %q", out)
+	}
+	if out := strata("ps"); !strings.Contains(out, "bin-d") || !strings.Contains(out, "running") {
+		t.Fatalf("ps after the strata process exited:\n%s", out)
+	}
+	for deadline := time.Now().Add(time.Minute); strata("logs", "bin-d") != "up\n"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log of bin-d: %q", strata("logs", "bin-d"))
+		}
+	}
+	strata("stop", "-t", "0", "bin-d")
+	if out := strata("ps", "-a"); !strings.Contains(out, "exited (137)") {
+		t.Fatalf("ps -a after stop:\n%s", out)
+	}
+	strata("rm", "bin-d")
+	e.checkClean("bin-d")
 }

@@ -1,0 +1,467 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vishvananda/netlink"
+
+	"strata/ctr/ctrtest"
+	"strata/ctrnet"
+)
+
+// frontEnv is one test's rootfs (busybox with the applets these tests use),
+// state root, and for bridge tests a bridge and subnet of its own.
+type frontEnv struct {
+	*runEnv
+	bridge, subnet string
+}
+
+var bridgeSeq atomic.Int64
+
+func newFrontEnv(t *testing.T) *frontEnv {
+	e := &frontEnv{runEnv: newRunEnv(t)}
+	for _, a := range []string{"httpd", "wget", "ip", "nc", "head"} {
+		if err := os.Symlink("busybox", filepath.Join(e.rootfs, "bin", a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		// Whatever a failed test left running; then nothing may be left.
+		fs := frontStore{root: e.root}
+		if list, _ := fs.list(); len(list) > 0 {
+			for _, s := range list {
+				fs.remove(context.Background(), s.Name, true)
+			}
+			t.Errorf("containers left at the end of the test: %d", len(list))
+		}
+		ctrtest.CheckClean(t, filepath.Join(e.root, "state"), []string{e.rootfs}, nil)
+	})
+	return e
+}
+
+// useBridge gives the test a bridge and subnet of its own (never strata0),
+// removed with its IPAM files at the end.
+func (e *frontEnv) useBridge() {
+	n := bridgeSeq.Add(1)
+	e.bridge = fmt.Sprintf("stf%x-%d", os.Getpid(), n)
+	e.subnet = fmt.Sprintf("10.214.%d.0/24", (os.Getpid()+int(n))%200+20)
+	e.t.Cleanup(func() {
+		nw, err := ctrnet.New(ctrnet.Config{Bridge: e.bridge, Subnet: e.subnet})
+		if err != nil {
+			e.t.Error(err)
+			return
+		}
+		if a, err := nw.IPAM().Allocations(); err != nil || len(a) > 0 {
+			e.t.Errorf("IPAM of %s: allocations left %v (%v)", e.bridge, a, err)
+		}
+		if err := nw.RemoveBridge(); err != nil {
+			e.t.Error(err)
+		}
+		f := filepath.Join(ctrnet.DefaultStateDir, "ipam-"+e.bridge+".json")
+		os.Remove(f)
+		os.Remove(f + ".lock")
+	})
+}
+
+// netFlags are the flags that put a container on the test's bridge.
+func (e *frontEnv) netFlags() []string {
+	return []string{"--network", "bridge", "--bridge", e.bridge, "--subnet", e.subnet}
+}
+
+// strata runs one strata command in-process with --root and returns its
+// stdout, stderr and error.
+func (e *frontEnv) strata(args ...string) (string, string, error) {
+	e.t.Helper()
+	root := &cobra.Command{Use: "strata", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(newRunCmd(), newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd())
+	full := append([]string{args[0], "--root", e.root}, args[1:]...)
+	if args[0] == "run" {
+		full = append([]string{"run", "--root", e.root, "--rootfs", e.rootfs}, args[1:]...)
+	}
+	root.SetArgs(full)
+	var out, errb bytes.Buffer
+	root.SetIn(strings.NewReader(""))
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	err := root.Execute()
+	return out.String(), errb.String(), err
+}
+
+// must runs a strata command that must succeed and returns its stdout.
+func (e *frontEnv) must(args ...string) string {
+	e.t.Helper()
+	out, errOut, err := e.strata(args...)
+	if err != nil {
+		e.t.Fatalf("strata %q: %v (stderr %q)", args, err, errOut)
+	}
+	return out
+}
+
+// detach starts a detached container and checks run -d printed its name.
+func (e *frontEnv) detach(name string, flags []string, cmd ...string) {
+	e.t.Helper()
+	args := append(append([]string{"run", "-d", "--name", name}, flags...), "--")
+	if out := e.must(append(args, cmd...)...); out != name+"\n" {
+		e.t.Fatalf("run -d printed %q, want the name %q", out, name)
+	}
+}
+
+// psRow returns name's row of `ps -a` as its columns (COMMAND collapsed).
+func (e *frontEnv) psRow(name string) map[string]string {
+	e.t.Helper()
+	out := e.must("ps", "-a")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "NAME") {
+		e.t.Fatalf("ps -a: no header in %q", out)
+	}
+	hdr := lines[0]
+	cols := []string{"NAME", "STATUS", "PID", "CREATED", "COMMAND", "IP"}
+	for _, line := range lines[1:] {
+		if strings.Fields(line)[0] != name {
+			continue
+		}
+		l := []rune(line) // tabwriter aligns runes, not bytes
+		row := map[string]string{}
+		for i, c := range cols {
+			from := min(strings.Index(hdr, c), len(l))
+			to := len(l)
+			if i+1 < len(cols) {
+				to = min(strings.Index(hdr, cols[i+1]), len(l))
+			}
+			row[c] = strings.TrimSpace(string(l[from:to]))
+		}
+		return row
+	}
+	return nil
+}
+
+// waitExited waits (hang guard only: no timing is asserted) until name has
+// exited and its exit status is recorded, and returns its ps row.
+func (e *frontEnv) waitExited(name string) map[string]string {
+	e.t.Helper()
+	fs := frontStore{root: e.root}
+	ok, err := fs.waitFor(context.Background(), name, time.Minute, func(s *status) bool { return s.Exit != nil && !s.KeeperAlive })
+	if err != nil || !ok {
+		e.t.Fatalf("container %s did not exit: %v", name, err)
+	}
+	return e.psRow(name)
+}
+
+// waitLog waits until name's log contains want (hang guard only).
+func (e *frontEnv) waitLog(name, want string) {
+	e.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out := e.must("logs", name)
+		if strings.Contains(out, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("log of %s: %q, never contained %q", name, out, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkGone asserts nothing of name is left: bundle (and its log), runtime
+// state, cgroup, veth, IPAM entry; mounts are checked at the test's end.
+func (e *frontEnv) checkGone(name string) {
+	e.t.Helper()
+	for _, p := range []string{filepath.Join(e.root, "bundles", name), filepath.Join(e.root, "state", name)} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			e.t.Errorf("%s left: %v", p, err)
+		}
+	}
+	if left := ctrtest.LeftoverCgroups("/strata/" + name); len(left) > 0 {
+		e.t.Errorf("leftover cgroups: %v", left)
+	}
+	if _, err := netlink.LinkByName(ctrnet.HostVethName(name)); err == nil {
+		e.t.Errorf("veth %s of %s left", ctrnet.HostVethName(name), name)
+	}
+	if e.bridge != "" {
+		nw, err := ctrnet.New(ctrnet.Config{Bridge: e.bridge, Subnet: e.subnet})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if ip, err := nw.IPAM().Lookup(name); err != nil || ip != nil {
+			e.t.Errorf("IPAM entry of %s left: %v (%v)", name, ip, err)
+		}
+	}
+}
+
+// TestDetachLogsPs: run -d returns while the container runs; ps shows it
+// running with its init's pid, then exited (3) after it exits (and only
+// with -a); its output is in the log, also after exit, and logs -f
+// follows it to the end; the runtime state and cgroup go at exit, the
+// bundle and log stay until rm.
+func TestDetachLogsPs(t *testing.T) {
+	e := newFrontEnv(t)
+	ctl := t.TempDir()
+	e.detach("d1", []string{"-v", ctl + ":/ctl"}, "sh", "-c",
+		`echo out; echo err >&2; while [ ! -e /ctl/go ]; do sleep 0.05; done; echo last; exit 3`)
+	row := e.psRow("d1")
+	if row == nil || row["STATUS"] != "running" || row["IP"] != "-" || !strings.Contains(row["COMMAND"], "sh -c echo out") {
+		t.Fatalf("ps -a row of a running container: %v", row)
+	}
+	pid, err := strconv.Atoi(row["PID"])
+	if err != nil || ctrtest.PidNS(pid) == ctrtest.PidNS(os.Getpid()) {
+		t.Fatalf("PID %q is not a process in the container's pid namespace", row["PID"])
+	}
+	if out := e.must("ps"); !strings.Contains(out, "d1") {
+		t.Fatalf("ps without -a does not list a running container:\n%s", out)
+	}
+	e.waitLog("d1", "out\nerr\n")
+
+	// logs -f from now on returns only once the container has exited.
+	type res struct {
+		out string
+		err error
+	}
+	follow := make(chan res, 1)
+	go func() {
+		var b bytes.Buffer
+		err := frontStore{root: e.root}.logs(context.Background(), "d1", &b, true)
+		follow <- res{b.String(), err}
+	}()
+	if err := os.WriteFile(filepath.Join(ctl, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	row = e.waitExited("d1")
+	if row["STATUS"] != "exited (3)" || row["PID"] != "-" {
+		t.Fatalf("ps -a row of an exited container: %v", row)
+	}
+	if f := <-follow; f.err != nil || f.out != "out\nerr\nlast\n" {
+		t.Fatalf("logs -f: %q, %v; want out, err, last", f.out, f.err)
+	}
+	if out := e.must("ps"); strings.Contains(out, "d1") {
+		t.Fatalf("ps without -a lists an exited container:\n%s", out)
+	}
+	if out := e.must("logs", "d1"); out != "out\nerr\nlast\n" {
+		t.Fatalf("logs after exit: %q", out)
+	}
+	// Exited: the runtime's state and cgroup are gone, the bundle stays.
+	if _, err := os.Stat(filepath.Join(e.root, "state", "d1")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("runtime state of an exited container: %v", err)
+	}
+	if left := ctrtest.LeftoverCgroups("/strata/d1"); len(left) > 0 {
+		t.Errorf("cgroups of an exited container: %v", left)
+	}
+	if out := e.must("rm", "d1"); out != "d1\n" {
+		t.Fatalf("rm printed %q", out)
+	}
+	e.checkGone("d1")
+	if out := e.must("ps", "-a"); strings.Count(out, "\n") != 1 {
+		t.Fatalf("ps -a after rm:\n%s", out)
+	}
+}
+
+// TestDetachRm: -d --rm leaves nothing once the container exits.
+func TestDetachRm(t *testing.T) {
+	e := newFrontEnv(t)
+	e.detach("d2", []string{"--rm"}, "true")
+	// Wait (hang guard only) for the monitor to have removed the bundle
+	// and exited.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		_, err := os.Stat(filepath.Join(e.root, "bundles", "d2"))
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bundle of d2 still there: %v", err)
+		}
+	}
+	e.checkGone("d2")
+}
+
+// TestStop: stop -t 1 of a container whose init ignores SIGTERM kills it
+// (exited (137)); one that exits on SIGTERM gets to (exited (7)).
+func TestStop(t *testing.T) {
+	e := newFrontEnv(t)
+	e.detach("deaf", nil, "sh", "-c", `trap '' TERM; echo ready; while :; do sleep 1; done`)
+	e.detach("polite", nil, "sh", "-c", `trap 'exit 7' TERM; echo ready; while :; do sleep 0.05; done`)
+	e.waitLog("deaf", "ready")
+	e.waitLog("polite", "ready")
+	if out := e.must("stop", "-t", "1", "deaf"); out != "deaf\n" {
+		t.Fatalf("stop printed %q", out)
+	}
+	if row := e.psRow("deaf"); row["STATUS"] != "exited (137)" {
+		t.Fatalf("after stop -t 1 of a container ignoring SIGTERM: %v, want exited (137)", row)
+	}
+	e.must("stop", "-t", "60", "polite")
+	if row := e.psRow("polite"); row["STATUS"] != "exited (7)" {
+		t.Fatalf("after stop of a container exiting on SIGTERM: %v, want exited (7)", row)
+	}
+	// Stopping an exited container does nothing.
+	e.must("stop", "polite")
+	e.must("rm", "deaf", "polite")
+	e.checkGone("deaf")
+	e.checkGone("polite")
+}
+
+// TestBridge: two detached containers on a bridge of the test's own; one
+// serves HTTP, the other fetches from it by the address ps shows; rm -f
+// of the running server and rm of the client release veths and addresses.
+func TestBridge(t *testing.T) {
+	e := newFrontEnv(t)
+	e.useBridge()
+	www := t.TempDir()
+	if err := os.WriteFile(filepath.Join(www, "index.html"), []byte("hello over the bridge\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.detach("srv", append(e.netFlags(), "-v", www+":/www:ro"), "httpd", "-f", "-p", "8080", "-h", "/www")
+	row := e.psRow("srv")
+	ip := net.ParseIP(row["IP"])
+	_, subnet, _ := net.ParseCIDR(e.subnet)
+	if row["STATUS"] != "running" || ip == nil || !subnet.Contains(ip) {
+		t.Fatalf("ps row of the server: %v; want running with an address in %s", row, e.subnet)
+	}
+	if _, err := netlink.LinkByName(ctrnet.HostVethName("srv")); err != nil {
+		t.Fatalf("host veth of srv: %v", err)
+	}
+	// httpd may not listen yet when run -d returns: the client retries.
+	e.detach("cli", e.netFlags(), "sh", "-c", fmt.Sprintf(
+		`ip -4 addr show eth0; for i in $(seq 100); do wget -q -O - http://%s:8080/index.html && exit 0; sleep 0.1; done; exit 1`, ip))
+	row = e.waitExited("cli")
+	logs := e.must("logs", "cli")
+	if row["STATUS"] != "exited (0)" || !strings.Contains(logs, "hello over the bridge") {
+		t.Fatalf("client: %v, log %q", row, logs)
+	}
+	if !strings.Contains(logs, "inet 10.214.") || strings.Contains(logs, "inet "+ip.String()+"/") {
+		t.Fatalf("client's eth0 should have another address of the subnet: %q", logs)
+	}
+	// The exited client no longer holds an address or a veth.
+	nw, err := ctrnet.New(ctrnet.Config{Bridge: e.bridge, Subnet: e.subnet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := nw.IPAM().Allocations(); err != nil || len(a) != 1 || !a["srv"].Equal(ip) {
+		t.Fatalf("IPAM after the client exited: %v (%v); want only srv at %s", a, err, ip)
+	}
+	if _, _, err := e.strata("rm", "srv"); err == nil || !strings.Contains(err.Error(), "rm -f") {
+		t.Fatalf("rm of a running container: %v; want a refusal naming rm -f", err)
+	}
+	e.must("rm", "-f", "srv", "cli")
+	e.checkGone("srv")
+	e.checkGone("cli")
+}
+
+// TestBridgeForeground: a foreground --rm run on the bridge sees its
+// address; after it, and after a run that fails to start, no veth and no
+// address are left.
+func TestBridgeForeground(t *testing.T) {
+	e := newFrontEnv(t)
+	e.useBridge()
+	out, errOut, code := e.run(e.netFlags(), "sh", "-c", "ip -4 -o addr show eth0; ip route")
+	if code != 0 || !strings.Contains(out, "inet 10.214.") || !strings.Contains(out, "default via 10.214.") {
+		t.Fatalf("foreground bridge run: %q (stderr %q), status %d", out, errOut, code)
+	}
+	_, _, err := e.strata(append(append([]string{"run", "--name", "fail"}, e.netFlags()...), "--", "/no/such/binary")...)
+	if err == nil || !strings.Contains(err.Error(), "/no/such/binary") {
+		t.Fatalf("run of a missing binary: %v; want an error naming it", err)
+	}
+	e.checkGone("fail")
+	if out := e.must("ps", "-a"); strings.Count(out, "\n") != 1 {
+		t.Fatalf("ps -a after the runs:\n%s", out)
+	}
+}
+
+// TestFrontBadInput: unknown names, a duplicate name, a bad name, logs of
+// a foreground container — each a clear error, nothing left behind.
+func TestFrontBadInput(t *testing.T) {
+	e := newFrontEnv(t)
+	for _, args := range [][]string{{"logs", "nope"}, {"stop", "nope"}, {"rm", "nope"}, {"rm", "-f", "nope"}} {
+		if _, _, err := e.strata(args...); err == nil || !strings.Contains(err.Error(), `no such container: "nope"`) {
+			t.Errorf("%q: %v; want no such container", args, err)
+		}
+	}
+	if _, _, err := e.strata("rm", "../x"); err == nil || !strings.Contains(err.Error(), "..") {
+		t.Errorf("rm ../x: %v; want an invalid name", err)
+	}
+	if _, _, err := e.strata("stop", "-t", "-1", "x"); err == nil || !strings.Contains(err.Error(), "-t -1") {
+		t.Errorf("stop -t -1: %v", err)
+	}
+	e.detach("dup", nil, "sleep", "1000")
+	_, _, err := e.strata("run", "-d", "--name", "dup", "--", "true")
+	if err == nil || !strings.Contains(err.Error(), `"dup" already exists`) {
+		t.Errorf("second run --name dup: %v; want already exists", err)
+	}
+	if _, _, err := e.strata("rm", "dup"); err == nil || !strings.Contains(err.Error(), "is running") {
+		t.Errorf("rm of a running container: %v", err)
+	}
+	if row := e.psRow("dup"); row["STATUS"] != "running" {
+		t.Errorf("the first dup after the refused duplicate and rm: %v", row)
+	}
+	e.must("rm", "-f", "dup")
+	e.checkGone("dup")
+	// A foreground container keeps no log.
+	if _, _, err := e.strata("run", "--name", "fg", "--", "true"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.strata("logs", "fg"); err == nil || !strings.Contains(err.Error(), "foreground") {
+		t.Errorf("logs of a foreground container: %v", err)
+	}
+	if row := e.psRow("fg"); row["STATUS"] != "exited (0)" {
+		t.Errorf("ps of a finished foreground container: %v", row)
+	}
+	e.must("rm", "fg")
+	e.checkGone("fg")
+	// A detached container that cannot start: a clear error, no name taken.
+	_, _, err = e.strata("run", "-d", "--name", "bad", "--", "/no/such/binary")
+	if err == nil || !strings.Contains(err.Error(), "/no/such/binary") {
+		t.Errorf("run -d of a missing binary: %v; want an error naming it", err)
+	}
+	e.checkGone("bad")
+}
+
+func TestPsTable(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	list := []*status{
+		{Name: "a", State: "running", Pid: 42, Created: now.Add(-5 * time.Second), Command: []string{"sleep", "1000"}, IP: "10.99.0.2"},
+		{Name: "b", State: "exited", Exit: &exitRecord{Code: 137}, Created: now.Add(-3 * time.Hour), Command: []string{"sh", "-c", "a very long command line\nthat goes on and on and on"}},
+	}
+	var b bytes.Buffer
+	if err := writePs(&b, list, true, false, now); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME   STATUS         PID   CREATED         COMMAND                                      IP\n" +
+		"a      running        42    5 seconds ago   \"sleep 1000\"                                 10.99.0.2\n" +
+		"b      exited (137)   -     3 hours ago     \"sh -c a very long command line that goe…\"   -\n"
+	if b.String() != want {
+		t.Errorf("ps -a:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	writePs(&b, list, false, true, now)
+	if b.String() != "a\n" {
+		t.Errorf("ps -q: %q", b.String())
+	}
+}
+
+func TestAgo(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "just now"}, {time.Second, "1 second ago"}, {59 * time.Second, "59 seconds ago"},
+		{time.Minute, "1 minute ago"}, {47 * time.Hour, "47 hours ago"}, {72 * time.Hour, "3 days ago"},
+	} {
+		if got := ago(now.Add(-tc.d), now); got != tc.want {
+			t.Errorf("ago(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+	if got := ago(time.Time{}, now); got != "-" {
+		t.Errorf("ago(zero) = %q", got)
+	}
+}
