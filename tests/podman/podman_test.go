@@ -398,6 +398,25 @@ func TestPodman(t *testing.T) {
 		if len(cgroupDirs(t, id)) == 0 {
 			t.Errorf("no cgroup libpod-%s in any hierarchy while the container runs", id)
 		}
+		// pause / unpause: strata's freezer, through podman.
+		if _, err := e.podman(t, "pause", id); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := e.podman(t, "inspect", "--format", "{{.State.Status}}", id); err != nil || strings.TrimSpace(st) != "paused" {
+			t.Errorf("after pause: %q, %v; want paused", st, err)
+		}
+		if fs := freezerState(t, id); fs != "FROZEN" {
+			t.Errorf("paused container's freezer.state %q, want FROZEN", fs)
+		}
+		if _, err := e.podman(t, "unpause", id); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := e.podman(t, "inspect", "--format", "{{.State.Status}}", id); err != nil || strings.TrimSpace(st) != "running" {
+			t.Errorf("after unpause: %q, %v; want running", st, err)
+		}
+		if fs := freezerState(t, id); fs != "THAWED" {
+			t.Errorf("unpaused container's freezer.state %q, want THAWED", fs)
+		}
 		// sleep is pid 1 and ignores SIGTERM: podman escalates to SIGKILL.
 		if _, err := e.podman(t, "stop", "--time", "1", id); err != nil {
 			t.Fatal(err)
@@ -419,7 +438,7 @@ func TestPodman(t *testing.T) {
 
 	t.Run("runtime commands", func(t *testing.T) {
 		cmds := e.commands()
-		for _, want := range []string{"create", "start", "kill", "delete"} {
+		for _, want := range []string{"create", "start", "kill", "delete", "pause", "resume"} {
 			if !slices.Contains(cmds, want) {
 				t.Errorf("podman never ran %q; it ran %v", want, cmds)
 			}
@@ -430,10 +449,43 @@ func TestPodman(t *testing.T) {
 
 // zombie reports whether pid has exited and awaits its reaper.
 func zombie(pid int) bool {
+	st := procState(pid)
+	return st == "" || st == "Z" || st == "X"
+}
+
+// procState returns the state letter of /proc/PID/stat ("" if gone).
+func procState(pid int) string {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return true
+		return ""
 	}
 	i := bytes.LastIndexByte(data, ')')
-	return i < 0 || i+2 >= len(data) || data[i+2] == 'Z' || data[i+2] == 'X'
+	if i < 0 || i+2 >= len(data) {
+		return ""
+	}
+	return string(data[i+2])
+}
+
+// freezerState reads the container's freezer state: freezer.state in the
+// v1 freezer hierarchy when there is one (a hybrid host's unified
+// hierarchy has a cgroup.freeze strata does not use), else FROZEN/THAWED
+// from cgroup.freeze on a v2 host.
+func freezerState(t *testing.T, id string) string {
+	t.Helper()
+	dirs := cgroupDirs(t, id)
+	for _, d := range dirs {
+		if data, err := os.ReadFile(filepath.Join(d, "freezer.state")); err == nil {
+			return strings.TrimSpace(string(data))
+		}
+	}
+	for _, d := range dirs {
+		if data, err := os.ReadFile(filepath.Join(d, "cgroup.freeze")); err == nil {
+			if strings.TrimSpace(string(data)) == "1" {
+				return "FROZEN"
+			}
+			return "THAWED"
+		}
+	}
+	t.Errorf("no freezer for container %s among %v", id, dirs)
+	return ""
 }
