@@ -215,6 +215,12 @@ func (e *env) args() []string {
 // the command line and its stderr.
 func (e *env) podman(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return e.podmanStdin(t, "", args...)
+}
+
+// podmanStdin is podman with stdin.
+func (e *env) podmanStdin(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	argv := append(e.args(), args...)
@@ -222,6 +228,7 @@ func (e *env) podman(t *testing.T, args ...string) (string, error) {
 	cmd.Env = append(os.Environ(), "CONTAINERS_CONF="+filepath.Join(e.dir, "containers.conf"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdin = strings.NewReader(stdin)
 	err := cmd.Run()
 	if err != nil {
 		return stdout.String(), fmt.Errorf("podman %s: %w\nstdout: %s\nstderr: %s\nruntime commands so far:\n%s",
