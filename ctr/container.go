@@ -2,6 +2,7 @@ package ctr
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"strata/cgroup"
+	"strata/ctr/nsenter"
 )
 
 // CreateOptions are the inputs of Create.
@@ -31,20 +34,56 @@ type CreateOptions struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// ConsoleSocket is the path of a unix socket that receives the pty
+	// master when process.terminal is set (runc's --console-socket).
+	ConsoleSocket string
+	// NoPivot moves the rootfs onto / and chroots instead of pivot_root
+	// (runc's --no-pivot), for a rootfs on the initramfs.
+	NoPivot bool
 }
 
-// Process is the container's init as seen by the process that created it.
+// Process is a container process (the init, or one started by Exec) as
+// seen by the process that started it.
 type Process struct {
 	cmd *exec.Cmd
+	pid int
+	// orphan: the process is not cmd but a child cmd forked and left
+	// (a joined or new pid namespace entered through nsenter); it is
+	// reparented, and only a subreaper can wait for it.
+	orphan bool
+	// detached: nobody waits (exec --detach).
+	detached bool
 }
 
-// Pid is the init's pid in the caller's pid namespace.
-func (p *Process) Pid() int { return p.cmd.Process.Pid }
+// Pid is the process's pid in the caller's pid namespace.
+func (p *Process) Pid() int { return p.pid }
 
 // Wait waits for the container's process and returns its exit status the
 // way a shell reports it (128+signal when killed). Only the creator can
-// wait; if it never does, the exited init stays a zombie until it exits.
+// wait; if it never does, the exited process stays a zombie until the
+// creator exits. A process left by a fork (see Process) can be waited
+// for only by a subreaper (Run sets one up).
 func (p *Process) Wait() (int, error) {
+	if p.detached {
+		return -1, fmt.Errorf("wait: process %d is detached", p.pid)
+	}
+	if p.orphan {
+		var ws unix.WaitStatus
+		for {
+			_, err := unix.Wait4(p.pid, &ws, 0, nil)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return -1, fmt.Errorf("wait container: %w", err)
+			}
+			break
+		}
+		if ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return ws.ExitStatus(), nil
+	}
 	err := p.cmd.Wait()
 	ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if !ok {
@@ -58,6 +97,40 @@ func (p *Process) Wait() (int, error) {
 		return 128 + int(ws.Signal()), nil
 	}
 	return ws.ExitStatus(), nil
+}
+
+// kill kills the process (not its container) and reaps what can be reaped:
+// the nsenter constructor's waiting parent reaps a forked child itself.
+func (p *Process) kill() {
+	unix.Kill(p.pid, unix.SIGKILL)
+	if p.cmd.ProcessState == nil {
+		p.cmd.Wait()
+	}
+	if p.orphan || p.detached {
+		var ws unix.WaitStatus
+		unix.Wait4(p.pid, &ws, unix.WNOHANG, nil) // ours if we are its subreaper
+	}
+}
+
+// reapInherited reaps the zombies in pid namespace ns whose parent is the
+// caller, except init (its Process waits for it): a subreaper caller
+// inherits the container's exited processes (exec --detach), and the
+// namespace cannot end before they are reaped.
+func reapInherited(ns string, init int) {
+	me := os.Getpid()
+	for _, pid := range nsZombies(ns) {
+		if pid == init {
+			continue
+		}
+		if data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
+			i := bytes.LastIndexByte(data, ')')
+			f := strings.Fields(string(data[i+1:]))
+			if len(f) > 1 && f[1] == strconv.Itoa(me) {
+				var ws unix.WaitStatus
+				unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+			}
+		}
+	}
 }
 
 // Create sets a container up from a bundle: it validates config.json,
@@ -138,63 +211,99 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 	defer syncR.Close()
 	defer syncW.Close()
 
-	var flags uintptr
-	for _, ns := range spec.Linux.Namespaces {
-		flags |= cloneFlag(ns.Type)
+	plan, err := planNamespaces(spec.Linux)
+	if err != nil {
+		return nil, err
+	}
+	extra := []*os.File{cfgR, syncW}
+	if spec.Process.Terminal {
+		if opts.ConsoleSocket == "" {
+			return nil, invalid("process.terminal", "set, but no console socket to send the pty to (--console-socket)")
+		}
+		conn, err := dialConsole(opts.ConsoleSocket)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		extra = append(extra, conn)
+	}
+	env := []string{initEnv + "=1"}
+	if len(plan.joins) > 0 {
+		env = append(env, nsenter.Env(plan.mode, plan.unshare, syncFd, plan.joins))
+	}
+	attr := &syscall.SysProcAttr{Cloneflags: plan.cloneFlags, Setsid: true}
+	if plan.newUser {
+		attr.UidMappings = idMap(spec.Linux.UIDMappings)
+		attr.GidMappings = idMap(spec.Linux.GIDMappings)
+		// Not rootless: the container's root may set its groups.
+		attr.GidMappingsEnableSetgroups = true
 	}
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{initArg0},
-		Env:        []string{initEnv + "=1"},
-		Stdin:      opts.Stdin,
-		Stdout:     opts.Stdout,
-		Stderr:     opts.Stderr,
-		ExtraFiles: []*os.File{cfgR, syncW},
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: flags,
-			Setsid:     true,
-		},
+		Path:        "/proc/self/exe",
+		Args:        []string{initArg0},
+		Env:         env,
+		Stdin:       opts.Stdin,
+		Stdout:      opts.Stdout,
+		Stderr:      opts.Stderr,
+		ExtraFiles:  extra,
+		SysProcAttr: attr,
+	}
+	if spec.Process.Terminal {
+		// The pty is the process's stdio.
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
-	proc := &Process{cmd: cmd}
+	proc := &Process{cmd: cmd, pid: cmd.Process.Pid}
 	fail := func(err error) (*Process, error) {
-		cmd.Process.Kill()
-		cmd.Wait()
+		proc.kill()
 		return nil, err
 	}
 	cfgR.Close()
 	syncW.Close()
+	sync := bufio.NewReader(syncR)
+	if plan.mode != nsenter.NoFork {
+		// The constructor forked: its child is the init.
+		msg, err := readSync(sync)
+		if err != nil {
+			return fail(err)
+		}
+		if msg.Pid <= 0 {
+			return fail(fmt.Errorf("container init: expected its pid, got %+v", msg))
+		}
+		proc.pid, proc.orphan = msg.Pid, true
+		cmd.Wait() // the constructor's parent exits at once
+	}
+	pid := proc.pid
 	// The init waits for its config before doing anything: it, and so the
 	// user's process, runs under the container's limits from here on.
-	if err := cg.Apply(cmd.Process.Pid); err != nil {
+	if err := cg.Apply(pid); err != nil {
 		return fail(fmt.Errorf("cgroup: %w", err))
 	}
-	pid := cmd.Process.Pid
+	if adj := spec.Process.OOMScoreAdj; adj != nil {
+		// From here, not the init: in a user namespace the init may not
+		// lower it. The user's process inherits it across execve.
+		if err := os.WriteFile(fmt.Sprintf("/proc/%d/oom_score_adj", pid), []byte(strconv.Itoa(*adj)), 0); err != nil {
+			return fail(fmt.Errorf("process.oomScoreAdj: %w", err))
+		}
+	}
 	creating := hookState(id, bundle, specs.StateCreating, pid, spec.Annotations)
-	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), StateDir: dir, State: creating}
+	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), StateDir: dir, State: creating,
+		Console: spec.Process.Terminal, NoPivot: opts.NoPivot, NewCgroupNS: plan.newCgroup}
 	if err := json.NewEncoder(cfgW).Encode(&ic); err != nil {
 		return fail(fmt.Errorf("send config to init: %w", err))
 	}
-	sync := bufio.NewReader(syncR)
 	for {
-		line, err := sync.ReadBytes('\n')
+		msg, err := readSync(sync)
 		if err != nil {
-			return fail(fmt.Errorf("container init exited before it was ready: %w", err))
-		}
-		var msg syncMsg
-		if err := json.Unmarshal(line, &msg); err != nil {
-			return fail(fmt.Errorf("container init: bad sync message: %w", err))
-		}
-		if msg.Error != "" {
-			return fail(fmt.Errorf("container init: %s", msg.Error))
+			return fail(err)
 		}
 		if msg.Ready {
 			break
 		}
 		if msg.Hook != "createRuntime" {
-			return fail(fmt.Errorf("container init: unexpected sync message %q", line))
+			return fail(fmt.Errorf("container init: unexpected sync message %+v", msg))
 		}
 		// The namespaces and mounts exist, pivot_root has not happened:
 		// prestart (deprecated, same timing) then createRuntime, in the
@@ -229,9 +338,15 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		InitStartTime: start,
 		CgroupPath:    cgPath,
 		Hooks:         spec.Hooks,
+		SharedPidNS:   plan.sharedPid,
 	}
 	if err := st.save(s); err != nil {
 		return fail(err)
+	}
+	if data, err := json.Marshal(spec); err != nil {
+		return fail(fmt.Errorf("save config: %w", err))
+	} else if err := writeFileAtomic(filepath.Join(dir, specFile), data); err != nil {
+		return fail(fmt.Errorf("save config: %w", err))
 	}
 	if opts.PidFile != "" {
 		if err := writeFileAtomic(opts.PidFile, []byte(strconv.Itoa(pid))); err != nil {
@@ -239,6 +354,32 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		}
 	}
 	return proc, nil
+}
+
+// readSync reads one line from a container process's sync pipe; an error
+// message becomes the error.
+func readSync(r *bufio.Reader) (syncMsg, error) {
+	var msg syncMsg
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return msg, fmt.Errorf("container process exited before it was ready: %w", err)
+	}
+	if err := json.Unmarshal(line, &msg); err != nil {
+		return msg, fmt.Errorf("container process: bad sync message %q: %w", line, err)
+	}
+	if msg.Error != "" {
+		return msg, fmt.Errorf("container process: %s", msg.Error)
+	}
+	return msg, nil
+}
+
+// idMap converts OCI id mappings to os/exec's.
+func idMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(m))
+	for i, e := range m {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(e.ContainerID), HostID: int(e.HostID), Size: int(e.Size)}
+	}
+	return out
 }
 
 func writeFileAtomic(path string, data []byte) error {
@@ -418,7 +559,12 @@ func containerPidNS(pid int) string {
 
 // nsProcs lists the live processes in pid namespace ns. Zombies are left
 // out: they are dead, only waiting for whoever inherited them to reap them.
-func nsProcs(ns string) []int {
+func nsProcs(ns string) []int { return nsScan(ns, false) }
+
+// nsZombies lists the zombies in pid namespace ns.
+func nsZombies(ns string) []int { return nsScan(ns, true) }
+
+func nsScan(ns string, zombies bool) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -430,7 +576,7 @@ func nsProcs(ns string) []int {
 			continue
 		}
 		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err == nil && l == ns {
-			if state, _, err := procStat(pid); err == nil && state != 'Z' && state != 'X' {
+			if state, _, err := procStat(pid); err == nil && (state == 'Z') == zombies && state != 'X' {
 				pids = append(pids, pid)
 			}
 		}
@@ -460,6 +606,9 @@ func (st Store) Delete(id string, force bool) error {
 	}
 	if s.Status != specs.StateStopped {
 		ns := containerPidNS(s.Pid)
+		if s.SharedPidNS {
+			ns = "" // not ours to empty
+		}
 		if err := killAll(s, unix.SIGKILL); err != nil && initAlive(s.Pid, s.InitStartTime) {
 			return err
 		}
@@ -471,6 +620,12 @@ func (st Store) Delete(id string, force bool) error {
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for initAlive(s.Pid, s.InitStartTime) || (ns != "" && len(nsProcs(ns)) > 0) {
+			// A subreaper caller may have inherited the container's
+			// exited processes (exec --detach): the pid namespace
+			// cannot end before they are reaped.
+			if ns != "" {
+				reapInherited(ns, s.Pid)
+			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("container %q: processes did not die", id)
 			}
@@ -530,12 +685,22 @@ func (st Store) List() ([]*State, error) {
 // it, returning the process's exit status (128+signal when killed).
 // Signals in forward are relayed to the container's process.
 func (st Store) Run(id string, opts CreateOptions, forward <-chan os.Signal) (int, error) {
+	// A container joining or creating its pid namespace through nsenter
+	// has an init that is not our child but is reparented: be its
+	// subreaper so Wait can reap it.
+	if spec, err := LoadSpec(opts.Bundle); err == nil && spec.Linux != nil {
+		if plan, err := planNamespaces(spec.Linux); err == nil && plan.mode != nsenter.NoFork {
+			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+				return -1, fmt.Errorf("subreaper: %w", err)
+			}
+		}
+	}
 	p, err := st.Create(id, opts)
 	if err != nil {
 		return -1, err
 	}
 	if err := st.Start(id); err != nil {
-		p.cmd.Process.Kill()
+		p.kill()
 		p.Wait()
 		st.Delete(id, true)
 		return -1, err

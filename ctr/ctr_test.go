@@ -254,17 +254,33 @@ func TestBadConfigs(t *testing.T) {
 		{"process.args: empty", func(s *specs.Spec) { s.Process.Args = nil }},
 		{"process: missing", func(s *specs.Spec) { s.Process = nil }},
 		{"process.cwd", func(s *specs.Spec) { s.Process.Cwd = "tmp" }},
-		{"process.terminal", func(s *specs.Spec) { s.Process.Terminal = true }},
+		{"process.terminal: set, but no console socket", func(s *specs.Spec) { s.Process.Terminal = true }},
 		{"process.rlimits[0].type: unknown", func(s *specs.Spec) {
 			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_FOO"}}
 		}},
 		{"root.path: not a directory", func(s *specs.Spec) { s.Root.Path = notDir }},
 		{"root.path", func(s *specs.Spec) { s.Root.Path = "missing" }},
 		{`linux.namespaces[2].type: unknown "foo"`, func(s *specs.Spec) { s.Linux.Namespaces[2].Type = "foo" }},
-		{"linux.namespaces[0].path", func(s *specs.Spec) { s.Linux.Namespaces[0].Path = "/proc/1/ns/pid" }},
+		{"linux.namespaces[0].path", func(s *specs.Spec) { s.Linux.Namespaces[0].Path = "/proc/1/ns/missing" }},
 		{"linux.namespaces[1].path", func(s *specs.Spec) { s.Linux.Namespaces[1].Path = "relative" }},
 		{"linux.namespaces[5].type", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
+		}},
+		{"linux.uidMappings: a new user namespace needs uid mappings", func(s *specs.Spec) {
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+		}},
+		{"linux.gidMappings", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{HostID: 100000, Size: 65536}}
+		}},
+		{"linux.uidMappings: mappings without a new user namespace", func(s *specs.Spec) {
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{HostID: 100000, Size: 65536}}
+		}},
+		{"linux.namespaces: a new user namespace together with joined", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+			s.Linux.Namespaces[1].Path = "/proc/self/ns/net"
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{HostID: 100000, Size: 65536}}
+			s.Linux.GIDMappings = []specs.LinuxIDMapping{{HostID: 100000, Size: 65536}}
 		}},
 		{"linux.namespaces: a mount namespace is required", func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[:4] }},
 		{"mounts[0].destination", func(s *specs.Spec) { s.Mounts[0].Destination = "proc" }},

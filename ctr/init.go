@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -24,6 +23,9 @@ const (
 	initArg0 = "strata-ctr-init"
 	cfgFd    = 3 // the config pipe, read end
 	syncFd   = 4 // the sync pipe, write end
+	// consoleFd is the connection to the console socket, when
+	// process.terminal is set.
+	consoleFd = 5
 )
 
 // initConfig is what the creating process sends the init on fd 3.
@@ -34,6 +36,14 @@ type initConfig struct {
 	// State is the container's OCI state (the init's host pid, status
 	// "creating") for the hooks the init runs.
 	State *specs.State `json:"state"`
+	// Console says a console socket connection is on consoleFd.
+	Console bool `json:"console,omitempty"`
+	// NoPivot asks for MS_MOVE and chroot instead of pivot_root (runc's
+	// --no-pivot), for a rootfs where pivot_root cannot work.
+	NoPivot bool `json:"noPivot,omitempty"`
+	// NewCgroupNS: the init unshares a cgroup namespace once its mounts
+	// are done (it is in the container's cgroup since before it read this).
+	NewCgroupNS bool `json:"newCgroupNS,omitempty"`
 }
 
 // syncMsg is the init's one-line answer on fd 4: ready, or an error.
@@ -46,6 +56,8 @@ type syncMsg struct {
 	Hook  string `json:"hook,omitempty"`
 	OK    bool   `json:"ok,omitempty"`
 	Error string `json:"error,omitempty"`
+	// Pid is the nsenter constructor's report of the child it forked.
+	Pid int `json:"pid,omitempty"`
 }
 
 // MaybeInit turns the process into a container init when it was started
@@ -53,6 +65,19 @@ type syncMsg struct {
 // uses ctr (and every test binary) must call it first thing in main or
 // TestMain; otherwise it returns immediately.
 func MaybeInit() {
+	if os.Getenv(execEnv) == "1" && len(os.Args) > 0 && os.Args[0] == execArg0 {
+		runtime.LockOSThread()
+		os.Unsetenv(execEnv)
+		syncW := os.NewFile(syncFd, "sync")
+		unix.CloseOnExec(cfgFd)
+		unix.CloseOnExec(syncFd)
+		err := execProcess(os.NewFile(cfgFd, "config"), syncW)
+		msg, _ := json.Marshal(syncMsg{Error: err.Error()})
+		if _, werr := syncW.Write(append(msg, '\n')); werr != nil {
+			fmt.Fprintf(os.Stderr, "strata exec: %v\n", err)
+		}
+		os.Exit(127)
+	}
 	if os.Getenv(initEnv) != "1" || len(os.Args) == 0 || os.Args[0] != initArg0 {
 		return
 	}
@@ -92,12 +117,10 @@ func initContainer(cfgR, syncW *os.File) error {
 			return err
 		}
 	}
-	// Before anything else (the host's /proc is still there); the user's
-	// process inherits it across execve.
-	if adj := spec.Process.OOMScoreAdj; adj != nil {
-		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0); err != nil {
-			return fmt.Errorf("process.oomScoreAdj: %w", err)
-		}
+	console := -1
+	if ic.Console {
+		console = consoleFd
+		unix.CloseOnExec(consoleFd)
 	}
 	// The state directory stays reachable through this descriptor after
 	// pivot_root hides the host's filesystem.
@@ -147,68 +170,31 @@ func initContainer(cfgR, syncW *os.File) error {
 		// paths resolve in the container's mount namespace.
 		return runHooks("createContainer", hooks.CreateContainer, ic.State)
 	}
-	if err := setupRootfs(spec, ic.Rootfs, beforePivot); err != nil {
+	userns := hasNamespace(spec, specs.UserNamespace)
+	if err := setupRootfs(spec, ic.Rootfs, userns, ic.NoPivot, beforePivot); err != nil {
 		return err
+	}
+	if ic.NewCgroupNS {
+		// Per thread: this one execs the user's process. The init has
+		// been in the container's cgroup since before it read its
+		// config, so that cgroup is the namespace's root.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("linux.namespaces: cgroup: %w", err)
+		}
 	}
 	cfgR.Close()
 	p := spec.Process
-	for _, r := range p.Rlimits {
-		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
-		if err := unix.Setrlimit(rlimitNumber(r.Type), &lim); err != nil {
-			return fmt.Errorf("process.rlimits %s: %w", r.Type, err)
-		}
-	}
 	if err := os.MkdirAll(p.Cwd, 0o755); err != nil && !errors.Is(err, unix.EROFS) {
 		return fmt.Errorf("process.cwd: %w", err)
 	}
-	if err := unix.Chdir(p.Cwd); err != nil {
-		return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+	if console >= 0 {
+		if err := setupConsole(console, p.ConsoleSize); err != nil {
+			return err
+		}
 	}
-	path, err := lookPath(p.Args[0], p.Env)
+	path, err := setupProcess(p, seccompProg, seccompFlags)
 	if err != nil {
-		return fmt.Errorf("process.args[0]: %w", err)
-	}
-	// Seccomp, runc's order. seccomp(2) needs no_new_privs or
-	// CAP_SYS_ADMIN. Without process.noNewPrivileges the filter goes in
-	// here, while the init still holds every capability as root — before
-	// the bounding set, the user and the capabilities change — so
-	// everything below (capset, setuid, the sync write, the FIFO, the
-	// startContainer hooks) already runs under it. With
-	// noNewPrivileges it goes in last, after the FIFO and the hooks, just
-	// before execve, so the profile has to allow as few of the init's
-	// own syscalls as possible.
-	if seccompProg != nil && !p.NoNewPrivileges {
-		if err := seccomp.Install(seccompProg, seccompFlags...); err != nil {
-			return fmt.Errorf("linux.seccomp: %w", err)
-		}
-	}
-	if p.Capabilities != nil {
-		if err := dropBounding(p.Capabilities); err != nil {
-			return err
-		}
-		// Keep the permitted set across the uid change; applyCaps then
-		// sets exactly what the config asks for.
-		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("keepcaps: %w", err)
-		}
-	}
-	if err := setUser(p.User); err != nil {
 		return err
-	}
-	if p.Capabilities != nil {
-		if err := applyCaps(p.Capabilities); err != nil {
-			return err
-		}
-	}
-	if p.User.Umask != nil {
-		unix.Umask(int(*p.User.Umask))
-	} else {
-		unix.Umask(0o022)
-	}
-	if p.NoNewPrivileges {
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("process.noNewPrivileges: %w", err)
-		}
 	}
 	ready, _ := json.Marshal(syncMsg{Ready: true})
 	if _, err := syncW.Write(append(ready, '\n')); err != nil {
@@ -255,6 +241,71 @@ func initContainer(cfgR, syncW *os.File) error {
 	fmt.Fprintf(os.Stderr, "strata container init: exec %s: %v\n", path, err)
 	os.Exit(127)
 	return nil
+}
+
+// setupProcess applies process settings in runc's order, on the locked
+// thread that will execve: rlimits, the working directory, the program
+// lookup, seccomp (early, unless no_new_privs), the bounding set, the
+// user, capabilities, umask and no_new_privs. It returns the program's
+// path; with no_new_privs the caller installs seccomp last, just before
+// execve.
+func setupProcess(p *specs.Process, seccompProg []unix.SockFilter, seccompFlags []seccomp.Flag) (string, error) {
+	for _, r := range p.Rlimits {
+		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
+		if err := unix.Setrlimit(rlimitNumber(r.Type), &lim); err != nil {
+			return "", fmt.Errorf("process.rlimits %s: %w", r.Type, err)
+		}
+	}
+	if err := unix.Chdir(p.Cwd); err != nil {
+		return "", fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return "", fmt.Errorf("process.args[0]: %w", err)
+	}
+	// Seccomp, runc's order. seccomp(2) needs no_new_privs or
+	// CAP_SYS_ADMIN. Without process.noNewPrivileges the filter goes in
+	// here, while the process still holds every capability as root —
+	// before the bounding set, the user and the capabilities change — so
+	// everything below (capset, setuid, the sync write, the FIFO, the
+	// startContainer hooks) already runs under it. With
+	// noNewPrivileges it goes in last, just before execve, so the
+	// profile has to allow as few of the runtime's own syscalls as
+	// possible.
+	if seccompProg != nil && !p.NoNewPrivileges {
+		if err := seccomp.Install(seccompProg, seccompFlags...); err != nil {
+			return "", fmt.Errorf("linux.seccomp: %w", err)
+		}
+	}
+	if p.Capabilities != nil {
+		if err := dropBounding(p.Capabilities); err != nil {
+			return "", err
+		}
+		// Keep the permitted set across the uid change; applyCaps then
+		// sets exactly what the config asks for.
+		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+			return "", fmt.Errorf("keepcaps: %w", err)
+		}
+	}
+	if err := setUser(p.User); err != nil {
+		return "", err
+	}
+	if p.Capabilities != nil {
+		if err := applyCaps(p.Capabilities); err != nil {
+			return "", err
+		}
+	}
+	if p.User.Umask != nil {
+		unix.Umask(int(*p.User.Umask))
+	} else {
+		unix.Umask(0o022)
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return "", fmt.Errorf("process.noNewPrivileges: %w", err)
+		}
+	}
+	return path, nil
 }
 
 func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {

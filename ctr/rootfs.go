@@ -17,7 +17,13 @@ import (
 // applies masked, read-only paths and a read-only root.
 // beforePivot runs after the mounts and devices, before pivot_root (the
 // createRuntime/createContainer hook point).
-func setupRootfs(spec *specs.Spec, rootfs string, beforePivot func() error) error {
+//
+// In a user namespace (userns) device nodes cannot be made: the host's
+// are bind-mounted instead, and sysfs, which needs a network namespace
+// owned by the user namespace, becomes a recursive bind of the host's
+// /sys when it cannot be mounted — runc's behaviour. noPivot (or a root
+// on ramfs, where pivot_root fails) moves the rootfs onto / and chroots.
+func setupRootfs(spec *specs.Spec, rootfs string, userns, noPivot bool, beforePivot func() error) error {
 	// Nothing done below may propagate back to the host.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make / private: %w", err)
@@ -27,20 +33,30 @@ func setupRootfs(spec *specs.Spec, rootfs string, beforePivot func() error) erro
 	}
 	devMounted := false
 	for i, m := range spec.Mounts {
-		if err := mountOne(rootfs, m); err != nil {
+		err := mountOne(rootfs, m)
+		if err != nil && userns && m.Type == "sysfs" && errors.Is(err, unix.EPERM) {
+			m.Type, m.Source = "", "/sys"
+			m.Options = append([]string{"rbind"}, m.Options...)
+			err = mountOne(rootfs, m)
+		}
+		if err != nil {
 			return fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
 		}
 		if filepath.Clean(m.Destination) == "/dev" {
 			devMounted = true
 		}
 	}
-	if err := setupDev(rootfs, spec.Linux.Devices, devMounted); err != nil {
+	if err := setupDev(rootfs, spec.Linux.Devices, devMounted, userns); err != nil {
 		return err
 	}
 	if err := beforePivot(); err != nil {
 		return err
 	}
-	if err := pivotRoot(rootfs); err != nil {
+	if noPivot || onRamfs() {
+		if err := moveRoot(rootfs); err != nil {
+			return err
+		}
+	} else if err := pivotRoot(rootfs); err != nil {
 		return err
 	}
 	for k, v := range spec.Linux.Sysctl {
@@ -99,7 +115,13 @@ func mountOne(rootfs string, m specs.Mount) error {
 		}
 		// Bind mounts ignore most flags until remounted.
 		if rest := flags &^ (unix.MS_BIND | unix.MS_REC); rest != 0 {
-			if err := unix.Mount("", dest, "", rest|unix.MS_BIND|unix.MS_REMOUNT, ""); err != nil {
+			err := unix.Mount("", dest, "", rest|unix.MS_BIND|unix.MS_REMOUNT, "")
+			if errors.Is(err, unix.EPERM) {
+				// In a user namespace the source's nosuid, nodev,
+				// noexec, ro and atime flags are locked: keep them.
+				err = unix.Mount("", dest, "", rest|lockedFlags(src)|unix.MS_BIND|unix.MS_REMOUNT, "")
+			}
+			if err != nil {
 				return fmt.Errorf("remount %s: %w", dest, err)
 			}
 		}
@@ -200,13 +222,17 @@ func defaultDevices() []specs.LinuxDevice {
 // setupDev creates the default and configured device nodes and the
 // standard /dev symlinks. Without a /dev mount from config.json, only the
 // configured devices are created (the rootfs's own /dev is left alone).
-func setupDev(rootfs string, devices []specs.LinuxDevice, devMounted bool) error {
+func setupDev(rootfs string, devices []specs.LinuxDevice, devMounted, userns bool) error {
 	all := devices
 	if devMounted {
 		all = append(append([]specs.LinuxDevice{}, defaultDevices()...), devices...)
 	}
 	for _, d := range all {
-		if err := mknod(rootfs, d); err != nil {
+		create := mknod
+		if userns {
+			create = bindDevice
+		}
+		if err := create(rootfs, d); err != nil {
 			return fmt.Errorf("linux.devices %s: %w", d.Path, err)
 		}
 	}
@@ -269,10 +295,77 @@ func mknod(rootfs string, d specs.LinuxDevice) error {
 	return nil
 }
 
+// bindDevice bind-mounts the host's node at d.Path onto an empty file in
+// the rootfs: what a user namespace allows instead of mknod.
+func bindDevice(rootfs string, d specs.LinuxDevice) error {
+	dest, err := secureJoin(rootfs, d.Path)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return err
+	}
+	if err := makeMountpoint(dest, false); err != nil {
+		return err
+	}
+	if err := unix.Mount(d.Path, dest, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind host device (user namespace): %w", err)
+	}
+	return nil
+}
+
+// lockedFlags returns the mount flags of the mount holding path that a
+// bind remount in a user namespace must keep.
+func lockedFlags(path string) uintptr {
+	var st unix.Statfs_t
+	if unix.Statfs(path, &st) != nil {
+		return 0
+	}
+	var f uintptr
+	for _, m := range [][2]uintptr{
+		{unix.ST_RDONLY, unix.MS_RDONLY}, {unix.ST_NOSUID, unix.MS_NOSUID},
+		{unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC},
+		{unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME},
+		{unix.ST_RELATIME, unix.MS_RELATIME},
+	} {
+		if uintptr(st.Flags)&m[0] != 0 {
+			f |= m[1]
+		}
+	}
+	return f
+}
+
+// onRamfs reports whether / is the initramfs (ramfs), where pivot_root
+// fails with EINVAL.
+func onRamfs() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/", &st) == nil && st.Type == unix.RAMFS_MAGIC
+}
+
+// moveRoot is the fallback for pivot_root (runc's --no-pivot): it moves
+// the rootfs mount onto / and chroots into it. The host's old root stays
+// mounted underneath in the container's mount namespace (hidden, but not
+// detached), which is why pivot_root is the default.
+func moveRoot(rootfs string) error {
+	if err := unix.Chdir(rootfs); err != nil {
+		return fmt.Errorf("chdir rootfs: %w", err)
+	}
+	if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+		return fmt.Errorf("move rootfs onto / (no pivot): %w", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot (no pivot): %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	return nil
+}
+
 // pivotRoot makes rootfs the root with pivot_root(".", "."), which stacks
 // the old root on top of the new one, then lazily detaches the old root.
-// (Where pivot_root cannot work — a rootfs on the initramfs — the fallback
-// would be MS_MOVE plus chroot; not implemented yet.)
+// (Where pivot_root cannot work — a root on the initramfs — moveRoot is
+// the fallback.)
 func pivotRoot(rootfs string) error {
 	if err := unix.Chdir(rootfs); err != nil {
 		return fmt.Errorf("chdir rootfs: %w", err)

@@ -46,7 +46,9 @@ func namespaceSupport(t specs.LinuxNamespaceType) (known, supported bool) {
 	switch t {
 	case specs.PIDNamespace, specs.NetworkNamespace, specs.MountNamespace, specs.IPCNamespace, specs.UTSNamespace:
 		return true, true
-	case specs.UserNamespace, specs.CgroupNamespace, specs.TimeNamespace:
+	case specs.UserNamespace, specs.CgroupNamespace:
+		return true, true
+	case specs.TimeNamespace:
 		return true, false
 	}
 	return false, false
@@ -105,9 +107,6 @@ func validateProcess(p *specs.Process) error {
 	if len(p.Args) == 0 || p.Args[0] == "" {
 		return invalid("process.args", "empty")
 	}
-	if p.Terminal {
-		return invalid("process.terminal", "not supported yet (no console socket)")
-	}
 	if p.Cwd == "" || !filepath.IsAbs(p.Cwd) {
 		return invalid("process.cwd", "%q is not absolute", p.Cwd)
 	}
@@ -158,7 +157,13 @@ func validateLinux(l *specs.Linux) error {
 			if _, err := os.Stat(ns.Path); err != nil {
 				return invalid(f+".path", "%v", err)
 			}
-			return invalid(f+".path", "joining an existing namespace is not supported yet")
+			if !validNsPath(ns.Path) {
+				return invalid(f+".path", "%q holds ';' or a newline", ns.Path)
+			}
+			if ns.Type == specs.TimeNamespace {
+				return invalid(f+".type", "time namespaces are not supported")
+			}
+			continue
 		}
 		if !supported {
 			return invalid(f+".type", "%q namespaces are not supported yet", ns.Type)
@@ -167,8 +172,29 @@ func validateLinux(l *specs.Linux) error {
 	if !seen[specs.MountNamespace] {
 		return invalid("linux.namespaces", "a mount namespace is required")
 	}
-	if len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0 {
-		return invalid("linux.uidMappings", "user namespaces are not supported yet")
+	newUser := false
+	for _, ns := range l.Namespaces {
+		if ns.Type == specs.UserNamespace && ns.Path == "" {
+			newUser = true
+		}
+	}
+	if newUser {
+		if len(l.UIDMappings) == 0 {
+			return invalid("linux.uidMappings", "a new user namespace needs uid mappings")
+		}
+		if len(l.GIDMappings) == 0 {
+			return invalid("linux.gidMappings", "a new user namespace needs gid mappings")
+		}
+	} else if len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0 {
+		return invalid("linux.uidMappings", "mappings without a new user namespace")
+	}
+	for i, m := range append(append([]specs.LinuxIDMapping{}, l.UIDMappings...), l.GIDMappings...) {
+		if m.Size == 0 {
+			return invalid(fmt.Sprintf("linux.uidMappings/gidMappings[%d].size", i), "zero")
+		}
+	}
+	if _, err := planNamespaces(l); err != nil {
+		return err
 	}
 	if l.Seccomp != nil {
 		if _, _, err := compileSeccomp(l.Seccomp); err != nil {

@@ -43,6 +43,9 @@ type State struct {
 	// Hooks are config.json's hooks as of create (start runs poststart,
 	// delete poststop; later edits of config.json do not count).
 	Hooks *specs.Hooks `json:"hooks,omitempty"`
+	// SharedPidNS: the container joined a pid namespace it does not own;
+	// delete must not wait for every process in it.
+	SharedPidNS bool `json:"sharedPidNS,omitempty"`
 }
 
 // Store is a root directory holding one state directory per container.
