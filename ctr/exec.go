@@ -180,6 +180,15 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 	return proc, nil
 }
 
+// Config returns the validated config a container was created with (kept
+// in its state directory; later edits of the bundle do not count).
+func (st Store) Config(id string) (*specs.Spec, error) {
+	if _, err := st.load(id); err != nil {
+		return nil, err
+	}
+	return st.savedSpec(id)
+}
+
 // savedSpec reads the config a container was created with.
 func (st Store) savedSpec(id string) (*specs.Spec, error) {
 	data, err := os.ReadFile(filepath.Join(st.Dir(id), specFile))

@@ -112,6 +112,8 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 			}
 			o := stdio()
 			o.Bundle, o.PidFile = bundle, pidFile
+			o.ConsoleSocket, _ = cmd.Flags().GetString("console-socket")
+			o.NoPivot, _ = cmd.Flags().GetBool("no-pivot")
 			_, err := store().Create(args[0], o)
 			return err
 		},
@@ -175,6 +177,8 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 			if err := runcOnlyFlags(cmd); err != nil {
 				return err
 			}
+			o.ConsoleSocket, _ = cmd.Flags().GetString("console-socket")
+			o.NoPivot, _ = cmd.Flags().GetBool("no-pivot")
 			if detach {
 				// The init outlives this process; whoever inherits it
 				// (pid 1 or a subreaper) reaps it.
@@ -188,9 +192,20 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 				return nil
 			}
 			sigs := make(chan os.Signal, 16)
-			signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+			signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH)
 			defer signal.Stop(sigs)
-			code, err := store().Run(args[0], o, sigs)
+			spec, err := ctr.LoadSpec(o.Bundle)
+			if err != nil {
+				return err
+			}
+			var code int
+			if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" {
+				// A terminal in the foreground: our own console
+				// socket, copying between the pty and our stdio.
+				code, err = runWithConsole(store(), args[0], o, sigs, stdin, stdout)
+			} else {
+				code, err = store().Run(args[0], o, sigs)
+			}
 			if err != nil {
 				return err
 			}
@@ -256,35 +271,62 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 	}
 
 	root.AddCommand(create, start, state, kill, del, runCmd, list, features, pause, resume,
-		eventsCmd(store, stdout), psCmd(store, stdout))
+		eventsCmd(store, stdout), psCmd(store, stdout), execCmd(store, stdin, stdout, stderr))
 	return root
 }
 
-// addRuncOnlyFlags declares runc's create/run flags that strata accepts
-// but either does not need (--no-new-keyring, --no-pivot is refused) or does
-// not implement yet (--console-socket, --preserve-fds), so callers get a
-// clear error instead of "unknown flag".
+// addRuncOnlyFlags declares runc's create/run flags: --console-socket and
+// --no-pivot work, --no-new-keyring is accepted (strata makes no session
+// keyrings) and --preserve-fds is refused when used.
 func addRuncOnlyFlags(c *cobra.Command) {
 	f := c.Flags()
-	f.String("console-socket", "", "not supported yet")
+	f.String("console-socket", "", "unix socket that receives the pty master (process.terminal)")
 	f.Int("preserve-fds", 0, "not supported yet")
-	f.Bool("no-pivot", false, "not supported (strata always uses pivot_root)")
+	f.Bool("no-pivot", false, "move the rootfs onto / and chroot instead of pivot_root")
 	f.Bool("no-new-keyring", false, "accepted: strata does not create session keyrings")
 }
 
 // runcOnlyFlags refuses the accepted-but-unimplemented flags when set.
 func runcOnlyFlags(c *cobra.Command) error {
-	f := c.Flags()
-	if v, _ := f.GetString("console-socket"); v != "" {
-		return errors.New("--console-socket: not supported yet (process.terminal is refused too)")
-	}
-	if v, _ := f.GetInt("preserve-fds"); v != 0 {
+	if v, _ := c.Flags().GetInt("preserve-fds"); v != 0 {
 		return errors.New("--preserve-fds: not supported yet")
 	}
-	if v, _ := f.GetBool("no-pivot"); v {
-		return errors.New("--no-pivot: not supported (strata always uses pivot_root)")
-	}
 	return nil
+}
+
+// runWithConsole is run in the foreground with process.terminal and no
+// --console-socket.
+func runWithConsole(st ctr.Store, id string, o ctr.CreateOptions, sigs chan os.Signal, stdin io.Reader, stdout io.Writer) (int, error) {
+	console, err := newConsoleRelay()
+	if err != nil {
+		return -1, err
+	}
+	defer console.close()
+	o.ConsoleSocket = console.path
+	console.accept()
+	relayed := make(chan os.Signal, 16)
+	go func() {
+		for sig := range sigs {
+			if sig == unix.SIGWINCH {
+				console.resize()
+				continue
+			}
+			relayed <- sig
+		}
+	}()
+	started := make(chan struct{})
+	go func() {
+		if console.relay(stdin, stdout) == nil {
+			close(started)
+		}
+	}()
+	code, err := st.Run(id, o, relayed)
+	select {
+	case <-started:
+		console.drain()
+	default:
+	}
+	return code, err
 }
 
 func printJSON(w io.Writer, v any) error {

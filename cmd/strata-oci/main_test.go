@@ -194,8 +194,14 @@ func TestCLIRunDetach(t *testing.T) {
 		t.Fatalf("delete --force: %d %s", code, errs)
 	}
 	ctrtest.CheckClean(t, c.root, nil, []string{ns})
-	if code, _, errs := c.oci("create", "--console-socket", "/tmp/x.sock", "-b", c.bundle, "cons"); code != 1 || !strings.Contains(errs, "console-socket") {
-		t.Fatalf("create --console-socket: %d %q", code, errs)
+	tty := ctrtest.Spec("true")
+	tty.Process.Terminal = true
+	ctrtest.WriteSpec(t, c.bundle, tty)
+	if code, _, errs := c.oci("create", "--console-socket", "/nonexistent/x.sock", "-b", c.bundle, "cons"); code != 1 || !strings.Contains(errs, "console socket") {
+		t.Fatalf("create --console-socket to nowhere: %d %q", code, errs)
+	}
+	if code, _, errs := c.oci("create", "-b", c.bundle, "cons"); code != 1 || !strings.Contains(errs, "process.terminal") {
+		t.Fatalf("create with a terminal and no console socket: %d %q", code, errs)
 	}
 }
 

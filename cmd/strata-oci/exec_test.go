@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"strata/ctr"
+	"strata/ctr/ctrtest"
+)
+
+func TestCLIExec(t *testing.T) {
+	c := newCLI(t, ctrtest.Spec("sleep", "1000"))
+	if code, _, errs := c.oci("run", "-d", "-b", c.bundle, "ex"); code != 0 {
+		t.Fatalf("run -d: %d %s", code, errs)
+	}
+	var s ctr.State
+	_, out, _ := c.oci("state", "ex")
+	json.Unmarshal([]byte(out), &s)
+	ns := ctrtest.PidNS(s.Pid)
+	defer func() {
+		c.oci("delete", "--force", "ex")
+		ctrtest.CheckClean(t, c.root, nil, []string{ns})
+	}()
+	if code, out, errs := c.oci("exec", "ex", "sh", "-c", "hostname; exit 5"); code != 5 || out != "strata-test\n" {
+		t.Errorf("exec: status %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs := c.oci("exec", "-e", "FOO=x", "--cwd", "/bin", "-u", "1000:1000", "-g", "20", "ex", "sh", "-c", "echo $FOO; pwd; id -u; id -G"); code != 0 || out != "x\n/bin\n1000\n1000 20\n" {
+		t.Errorf("exec with overrides: status %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// --process: a whole process.json.
+	p := ctrtest.Spec("sh", "-c", "echo from-process-json").Process
+	data, _ := json.Marshal(p)
+	pf := filepath.Join(t.TempDir(), "process.json")
+	os.WriteFile(pf, data, 0o644)
+	if code, out, errs := c.oci("exec", "--process", pf, "ex"); code != 0 || out != "from-process-json\n" {
+		t.Errorf("exec --process: status %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// --detach with --pid-file.
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	if code, _, errs := c.oci("exec", "-d", "--pid-file", pidFile, "ex", "sleep", "999"); code != 0 {
+		t.Errorf("exec -d: %d %s", code, errs)
+	}
+	pidData, _ := os.ReadFile(pidFile)
+	pid, _ := strconv.Atoi(string(pidData))
+	if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); string(cmdline) != "sleep\x00999\x00" {
+		t.Errorf("pid file %q names %q", pidData, cmdline)
+	}
+	// A terminal without --console-socket in the foreground: the output
+	// comes through the pty.
+	if code, out, errs := c.oci("exec", "-t", "ex", "sh", "-c", "tty"); code != 0 || !strings.HasPrefix(out, "/dev/pts/") {
+		t.Errorf("exec -t: status %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// With --console-socket, the caller gets the master (as conmon does).
+	sock := filepath.Join(t.TempDir(), "console.sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := make(chan string, 1)
+	go func() {
+		m, err := ctr.RecvConsole(l)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer m.Close()
+		buf := make([]byte, 1024)
+		var all []byte
+		for {
+			n, err := m.Read(buf)
+			all = append(all, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		got <- m.Name() + " " + string(all)
+	}()
+	if code, _, errs := c.oci("exec", "-t", "--console-socket", sock, "ex", "sh", "-c", "echo on-the-pty"); code != 0 {
+		t.Errorf("exec -t --console-socket: %d %s", code, errs)
+	}
+	if g := <-got; !strings.HasPrefix(g, "/dev/pts/") || !strings.Contains(g, "on-the-pty") {
+		t.Errorf("console socket got %q", g)
+	}
+	// Errors.
+	if code, _, errs := c.oci("exec", "nosuch", "true"); code != 1 || !strings.Contains(errs, "does not exist") {
+		t.Errorf("exec into a missing container: %d %q", code, errs)
+	}
+	if code, _, errs := c.oci("exec", "ex"); code != 1 || !strings.Contains(errs, "command or --process") {
+		t.Errorf("exec without a command: %d %q", code, errs)
+	}
+}
+
+func TestCLIRunTerminalForeground(t *testing.T) {
+	s := ctrtest.Spec("sh", "-c", "tty; exit 3")
+	s.Process.Terminal = true
+	c := newCLI(t, s)
+	if code, out, errs := c.oci("run", "-b", c.bundle, "tty"); code != 3 || !strings.HasPrefix(out, "/dev/pts/0") {
+		t.Fatalf("run with a terminal: status %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestCLINoPivot(t *testing.T) {
+	c := newCLI(t, ctrtest.Spec("sh", "-c", "cat /proc/self/mountinfo | head -1; echo $$"))
+	code, out, errs := c.oci("run", "--no-pivot", "-b", c.bundle, "np")
+	if code != 0 || !strings.HasSuffix(out, "\n1\n") {
+		t.Fatalf("run --no-pivot: status %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
