@@ -77,7 +77,13 @@ func newV2(mount, path string, r *specs.LinuxResources) (Manager, error) {
 	if err := os.MkdirAll(m.dir, defaultDirPerm); err != nil {
 		return nil, fmt.Errorf("cgroup: creating %s: %w", m.dir, err)
 	}
-	m.enableControllers(avail)
+	if mount != hybridUnified {
+		// On a hybrid host the unified hierarchy tracks processes only:
+		// a controller enabled there (one the v1 side has not mounted,
+		// such as hugetlb) could then not be mounted as v1 any more,
+		// and crun refuses such a host.
+		m.enableControllers(avail)
+	}
 	lib, err := cgroup2.NewManager(mount, group, s.res)
 	if err != nil {
 		undo()
