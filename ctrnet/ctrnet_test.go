@@ -22,7 +22,7 @@ import (
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+		t.Fatal("ctrnet tests need root (CI runs them as root)")
 	}
 }
 
@@ -33,7 +33,7 @@ var nsSeq int
 func newNetns(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs iproute2's ip")
+		t.Fatal("no ip command: install iproute2 (apt-get install -y iproute2)")
 	}
 	nsSeq++
 	name := fmt.Sprintf("strata-t%d-%d", os.Getpid(), nsSeq)
@@ -502,7 +502,7 @@ func TestBridgeConcurrent(t *testing.T) {
 // Teardown (veth pair, address, routes, IPAM) on an existing bridge.
 func BenchmarkBridgeSetupTeardown(b *testing.B) {
 	if os.Geteuid() != 0 {
-		b.Skip("needs root")
+		b.Fatal("ctrnet benchmarks need root")
 	}
 	n, err := New(Config{Bridge: fmt.Sprintf("stb%x", os.Getpid()), Subnet: "10.213.251.0/24", StateDir: b.TempDir()})
 	if err != nil {
@@ -511,7 +511,7 @@ func BenchmarkBridgeSetupTeardown(b *testing.B) {
 	defer n.RemoveBridge()
 	name := fmt.Sprintf("strata-b%d", os.Getpid())
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		b.Skipf("ip netns add: %v: %s", err, out)
+		b.Fatalf("ip netns add (install iproute2): %v: %s", err, out)
 	}
 	defer exec.Command("ip", "netns", "del", name).Run()
 	if _, err := n.EnsureBridge(); err != nil {
