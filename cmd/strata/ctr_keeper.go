@@ -275,6 +275,12 @@ func runMonitor(root, name string) error {
 		return fail(fmt.Errorf("container log: %w", err))
 	}
 	defer out.Close()
+	// An init that a runtime forks off (a pid namespace joined or made
+	// through nsenter) is reparented: as its subreaper the monitor can
+	// still wait for it.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fail(fmt.Errorf("subreaper: %w", err))
+	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)

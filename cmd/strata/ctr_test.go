@@ -84,15 +84,21 @@ func (e *frontEnv) netFlags() []string {
 // stdout, stderr and error.
 func (e *frontEnv) strata(args ...string) (string, string, error) {
 	e.t.Helper()
+	return e.strataIn("", args...)
+}
+
+// strataIn is strata with stdin.
+func (e *frontEnv) strataIn(stdin string, args ...string) (string, string, error) {
+	e.t.Helper()
 	root := &cobra.Command{Use: "strata", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newRunCmd(), newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd())
+	root.AddCommand(newRunCmd(), newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd(), newExecCmd())
 	full := append([]string{args[0], "--root", e.root}, args[1:]...)
 	if args[0] == "run" {
 		full = append([]string{"run", "--root", e.root, "--rootfs", e.rootfs}, args[1:]...)
 	}
 	root.SetArgs(full)
 	var out, errb bytes.Buffer
-	root.SetIn(strings.NewReader(""))
+	root.SetIn(strings.NewReader(stdin))
 	root.SetOut(&out)
 	root.SetErr(&errb)
 	err := root.Execute()
@@ -464,4 +470,58 @@ func TestAgo(t *testing.T) {
 	if got := ago(time.Time{}, now); got != "-" {
 		t.Errorf("ago(zero) = %q", got)
 	}
+}
+
+// TestExec: exec runs in a running container with its env, user, cwd and
+// hostname, sees its processes, takes overrides, gets stdin with -i, and
+// propagates the exit status; the container keeps running. Exec into an
+// exited container, an unknown one, or of a missing binary is an error.
+func TestExec(t *testing.T) {
+	e := newFrontEnv(t)
+	e.detach("ex", []string{"--env", "FOO=bar", "--user", "1000:1001", "--workdir", "/bin", "--hostname", "box"}, "sleep", "1000")
+	exec := func(stdin string, args ...string) (string, string, int) {
+		t.Helper()
+		out, errOut, err := e.strataIn(stdin, append([]string{"exec"}, args...)...)
+		var ee exitError
+		switch {
+		case err == nil:
+			return out, errOut, 0
+		case errors.As(err, &ee):
+			return out, errOut, ee.code
+		}
+		t.Fatalf("exec %q: %v (stderr %q)", args, err, errOut)
+		return "", "", 0
+	}
+	out, errOut, code := exec("", "ex", "--", "sh", "-c", `echo "$FOO"; id -u; id -g; pwd; hostname; cat /proc/1/comm; exit 5`)
+	if want := "bar\n1000\n1001\n/bin\nbox\nsleep\n"; out != want || code != 5 {
+		t.Fatalf("exec: %q (stderr %q), status %d; want %q, 5", out, errOut, code, want)
+	}
+	out, errOut, code = exec("", "--env", "FOO=baz", "-e", "NEW=1", "--user", "0", "--workdir", "/", "ex", "--", "sh", "-c", `echo "$FOO$NEW"; id -u; pwd`)
+	if want := "baz1\n0\n/\n"; out != want || code != 0 {
+		t.Fatalf("exec with overrides: %q (stderr %q), status %d; want %q", out, errOut, code, want)
+	}
+	if out, _, code = exec("piped in\n", "-i", "ex", "--", "cat"); out != "piped in\n" || code != 0 {
+		t.Fatalf("exec -i cat: %q, status %d", out, code)
+	}
+	if out, _, code = exec("not for you\n", "ex", "--", "cat"); out != "" || code != 0 {
+		t.Fatalf("exec without -i: cat read %q, status %d; want nothing", out, code)
+	}
+	if _, _, err := e.strata("exec", "ex", "--", "/no/such/binary"); err == nil || !strings.Contains(err.Error(), "/no/such/binary") {
+		t.Fatalf("exec of a missing binary: %v; want an error naming it", err)
+	}
+	if _, _, err := e.strata("exec", "--workdir", "rel", "ex", "--", "true"); err == nil || !strings.Contains(err.Error(), "--workdir") {
+		t.Fatalf("exec --workdir rel: %v", err)
+	}
+	if row := e.psRow("ex"); row["STATUS"] != "running" {
+		t.Fatalf("container after the execs: %v; want running", row)
+	}
+	if _, _, err := e.strata("exec", "nope", "--", "true"); err == nil || !strings.Contains(err.Error(), "no such container") {
+		t.Fatalf("exec into an unknown container: %v", err)
+	}
+	e.must("stop", "-t", "0", "ex")
+	if _, _, err := e.strata("exec", "ex", "--", "true"); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Fatalf("exec into an exited container: %v; want not running", err)
+	}
+	e.must("rm", "ex")
+	e.checkGone("ex")
 }

@@ -32,7 +32,7 @@ func main() {
 	root.AddCommand(newVMCmd())
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newPullCmd(), newPushCmd())
-	root.AddCommand(newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd(), newMonitorCmd())
+	root.AddCommand(newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd(), newExecCmd(), newMonitorCmd())
 	if err := root.Execute(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {

@@ -215,6 +215,9 @@ func TestRunBinary(t *testing.T) {
 			t.Fatalf("log of bin-d: %q", strata("logs", "bin-d"))
 		}
 	}
+	if out := strata("exec", "bin-d", "--", "cat", "/proc/1/comm"); out != "sleep\n" {
+		t.Fatalf("exec through the binary: %q", out)
+	}
 	strata("stop", "-t", "0", "bin-d")
 	if out := strata("ps", "-a"); !strings.Contains(out, "exited (137)") {
 		t.Fatalf("ps -a after stop:\n%s", out)
