@@ -85,7 +85,7 @@ func (k *keeper) run() (int, error) {
 		if err != nil {
 			return fail(fmt.Errorf("--network bridge: %w", err))
 		}
-		res, err := n.Setup(ctrnet.ModeBridge, ctrnet.NetnsPath(p.Pid()), name)
+		res, err := n.Setup(ctrnet.ModeBridge, ctrnet.NetnsPath(p.Pid()), k.meta.Key)
 		if err != nil {
 			return fail(fmt.Errorf("--network bridge: %w", err))
 		}
@@ -162,7 +162,7 @@ func teardownNet(m *frontMeta) error {
 	if err != nil {
 		return err
 	}
-	return n.Teardown(ctrnet.ModeBridge, "", m.Name)
+	return n.Teardown(ctrnet.ModeBridge, "", m.Key)
 }
 
 // readyMsg is what the monitor tells `strata run -d` on its ready pipe.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +40,10 @@ const (
 
 // frontMeta is strata.json: the container as `strata run` made it.
 type frontMeta struct {
-	Name     string    `json:"name"`
+	Name string `json:"name"`
+	// Key names the container host-wide: its cgroup is /strata/KEY, its
+	// bridge address and veth are KEY's (see frontStore.key).
+	Key      string    `json:"key"`
 	Command  []string  `json:"command"`
 	Created  time.Time `json:"created"`
 	Detached bool      `json:"detached"`
@@ -84,6 +89,35 @@ func openFrontStore(root string) (frontStore, error) {
 		return frontStore{}, fmt.Errorf("--root %q: %w", root, err)
 	}
 	return frontStore{root: abs}, nil
+}
+
+// key returns the host-wide name of container name: NAME-TTTTTTTT, the
+// tag being the first 8 hex digits of SHA-256(ROOT). Two state roots may
+// each have a container "web"; their cgroups, addresses and veths must
+// not meet.
+func (fs frontStore) key(name string) string {
+	h := sha256.Sum256([]byte(fs.root))
+	return name + "-" + hex.EncodeToString(h[:4])
+}
+
+// maxNameLen bounds container names: a name is part of a cgroup
+// directory's name and, by default, the hostname.
+const maxNameLen = 63
+
+// validName checks a name of strata run --name: letters, digits, '_', '.'
+// and '-', starting with a letter or digit, at most 63 bytes (as docker,
+// and so that it is a valid hostname when it is one).
+func validName(name string) error {
+	if name == "" || len(name) > maxNameLen {
+		return fmt.Errorf("container name %q: want 1 to %d characters", name, maxNameLen)
+	}
+	for i, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || i > 0 && (r == '_' || r == '.' || r == '-')
+		if !ok {
+			return fmt.Errorf("container name %q: want letters, digits, '_', '.' and '-', starting with a letter or digit", name)
+		}
+	}
+	return nil
 }
 
 func (fs frontStore) bundles() string           { return filepath.Join(fs.root, "bundles") }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -181,6 +182,9 @@ func (e *frontEnv) waitLog(name, want string) {
 	}
 }
 
+// key is the host-wide key of container name (cgroup, IPAM, veth).
+func (e *frontEnv) key(name string) string { return frontStore{root: e.root}.key(name) }
+
 // checkGone asserts nothing of name is left: bundle (and its log), runtime
 // state, cgroup, veth, IPAM entry; mounts are checked at the test's end.
 func (e *frontEnv) checkGone(name string) {
@@ -190,18 +194,19 @@ func (e *frontEnv) checkGone(name string) {
 			e.t.Errorf("%s left: %v", p, err)
 		}
 	}
-	if left := ctrtest.LeftoverCgroups("/strata/" + name); len(left) > 0 {
+	key := e.key(name)
+	if left := ctrtest.LeftoverCgroups("/strata/" + key); len(left) > 0 {
 		e.t.Errorf("leftover cgroups: %v", left)
 	}
-	if _, err := netlink.LinkByName(ctrnet.HostVethName(name)); err == nil {
-		e.t.Errorf("veth %s of %s left", ctrnet.HostVethName(name), name)
+	if _, err := netlink.LinkByName(ctrnet.HostVethName(key)); err == nil {
+		e.t.Errorf("veth %s of %s left", ctrnet.HostVethName(key), name)
 	}
 	if e.bridge != "" {
 		nw, err := ctrnet.New(ctrnet.Config{Bridge: e.bridge, Subnet: e.subnet})
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if ip, err := nw.IPAM().Lookup(name); err != nil || ip != nil {
+		if ip, err := nw.IPAM().Lookup(key); err != nil || ip != nil {
 			e.t.Errorf("IPAM entry of %s left: %v (%v)", name, ip, err)
 		}
 	}
@@ -227,6 +232,9 @@ func TestDetachLogsPs(t *testing.T) {
 	}
 	if out := e.must("ps"); !strings.Contains(out, "d1") {
 		t.Fatalf("ps without -a does not list a running container:\n%s", out)
+	}
+	if cg := ctrtest.LeftoverCgroups("/strata/" + e.key("d1")); len(cg) == 0 {
+		t.Fatalf("no cgroup /strata/%s while the container runs", e.key("d1"))
 	}
 	e.waitLog("d1", "out\nerr\n")
 
@@ -261,7 +269,7 @@ func TestDetachLogsPs(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.root, "state", "d1")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("runtime state of an exited container: %v", err)
 	}
-	if left := ctrtest.LeftoverCgroups("/strata/d1"); len(left) > 0 {
+	if left := ctrtest.LeftoverCgroups("/strata/" + e.key("d1")); len(left) > 0 {
 		t.Errorf("cgroups of an exited container: %v", left)
 	}
 	if out := e.must("rm", "d1"); out != "d1\n" {
@@ -333,7 +341,7 @@ func TestBridge(t *testing.T) {
 	if row["STATUS"] != "running" || ip == nil || !subnet.Contains(ip) {
 		t.Fatalf("ps row of the server: %v; want running with an address in %s", row, e.subnet)
 	}
-	if _, err := netlink.LinkByName(ctrnet.HostVethName("srv")); err != nil {
+	if _, err := netlink.LinkByName(ctrnet.HostVethName(e.key("srv"))); err != nil {
 		t.Fatalf("host veth of srv: %v", err)
 	}
 	// httpd may not listen yet when run -d returns: the client retries.
@@ -352,9 +360,18 @@ func TestBridge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, err := nw.IPAM().Allocations(); err != nil || len(a) != 1 || !a["srv"].Equal(ip) {
+	if a, err := nw.IPAM().Allocations(); err != nil || len(a) != 1 || !a[e.key("srv")].Equal(ip) {
 		t.Fatalf("IPAM after the client exited: %v (%v); want only srv at %s", a, err, ip)
 	}
+	// Another state root may have its own "srv" on the same bridge: it
+	// gets its own address and veth.
+	e2 := &frontEnv{runEnv: &runEnv{t: t, rootfs: e.rootfs, root: t.TempDir()}, bridge: e.bridge, subnet: e.subnet}
+	e2.detach("srv", e.netFlags(), "sleep", "1000")
+	if ip2 := net.ParseIP(e2.psRow("srv")["IP"]); ip2 == nil || ip2.Equal(ip) || !subnet.Contains(ip2) {
+		t.Fatalf("srv of a second root: address %v; want another one than %s in %s", ip2, ip, e.subnet)
+	}
+	e2.must("rm", "-f", "srv")
+	e2.checkGone("srv")
 	if _, _, err := e.strata("rm", "srv"); err == nil || !strings.Contains(err.Error(), "rm -f") {
 		t.Fatalf("rm of a running container: %v; want a refusal naming rm -f", err)
 	}
@@ -394,6 +411,11 @@ func TestFrontBadInput(t *testing.T) {
 	}
 	if _, _, err := e.strata("rm", "../x"); err == nil || !strings.Contains(err.Error(), "..") {
 		t.Errorf("rm ../x: %v; want an invalid name", err)
+	}
+	for _, name := range []string{"-x", "a b", "x/y", "..", strings.Repeat("n", 64), "é"} {
+		if _, _, err := e.strata("run", "--name", name, "--", "true"); err == nil || !strings.Contains(err.Error(), "--name") {
+			t.Errorf("run --name %q: %v; want a refused name", name, err)
+		}
 	}
 	if _, _, err := e.strata("stop", "-t", "-1", "x"); err == nil || !strings.Contains(err.Error(), "-t -1") {
 		t.Errorf("stop -t -1: %v", err)
@@ -524,4 +546,33 @@ func TestExec(t *testing.T) {
 	}
 	e.must("rm", "ex")
 	e.checkGone("ex")
+}
+
+// TestKeeperDied: when a detached container's monitor is killed, the
+// container keeps running; once it is stopped ps says stopped (no exit
+// status was recorded) and rm still removes everything, network included.
+func TestKeeperDied(t *testing.T) {
+	e := newFrontEnv(t)
+	e.useBridge()
+	e.detach("orphan", e.netFlags(), "sleep", "1000")
+	fs := frontStore{root: e.root}
+	m, err := fs.loadMeta("orphan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(m.KeeperPid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := fs.waitFor(context.Background(), "orphan", time.Minute, func(s *status) bool { return !s.KeeperAlive }); !ok || err != nil {
+		t.Fatalf("monitor did not die: %v", err)
+	}
+	if row := e.psRow("orphan"); row["STATUS"] != "running" || row["IP"] == "-" {
+		t.Fatalf("container without its monitor: %v; want running with its address", row)
+	}
+	e.must("stop", "-t", "0", "orphan")
+	if row := e.psRow("orphan"); row["STATUS"] != "stopped" {
+		t.Fatalf("stopped container without a monitor: %v; want stopped", row)
+	}
+	e.must("rm", "orphan")
+	e.checkGone("orphan")
 }

@@ -17,7 +17,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
-	"strata/ctr"
 	"strata/ctrnet"
 )
 
@@ -114,7 +113,7 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 		}
 		name = "strata-" + hex.EncodeToString(b[:])
 	}
-	if err := ctr.ValidateID(name); err != nil {
+	if err := validName(name); err != nil {
 		return fmt.Errorf("--name: %w", err)
 	}
 	spec, err := buildSpec(o, rootfs, name, args)
@@ -133,6 +132,8 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	key := fs.key(name)
+	spec.Linux.CgroupsPath = "/strata/" + key
 	if err := os.MkdirAll(fs.bundles(), 0o711); err != nil {
 		return fmt.Errorf("state root: %w", err)
 	}
@@ -160,6 +161,7 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	}
 	meta := &frontMeta{
 		Name:     name,
+		Key:      key,
 		Command:  args,
 		Created:  time.Now().UTC(),
 		Detached: o.detach,

@@ -76,7 +76,7 @@ func (e *runEnv) checkClean(name string) {
 	if name == "" {
 		return
 	}
-	if left := ctrtest.LeftoverCgroups("/strata/" + name); len(left) > 0 {
+	if left := ctrtest.LeftoverCgroups("/strata/" + (frontStore{root: e.root}).key(name)); len(left) > 0 {
 		e.t.Errorf("leftover cgroups: %v", left)
 	}
 }
