@@ -576,3 +576,56 @@ func TestKeeperDied(t *testing.T) {
 	e.must("rm", "orphan")
 	e.checkGone("orphan")
 }
+
+// TestBridgeExhausted: a container that cannot get an address (a /30 has
+// one for containers) is an error naming the cause, and leaves nothing:
+// no bundle, state, cgroup or veth, and the first container's address is
+// untouched.
+func TestBridgeExhausted(t *testing.T) {
+	e := newFrontEnv(t)
+	e.useBridge()
+	e.subnet = strings.Replace(e.subnet, "/24", "/30", 1)
+	e.detach("first", e.netFlags(), "sleep", "1000")
+	for _, d := range []string{"-d", "--rm"} {
+		_, _, err := e.strata(append(append([]string{"run", d, "--name", "second"}, e.netFlags()...), "--", "true")...)
+		if err == nil || !strings.Contains(err.Error(), "exhausted") {
+			t.Fatalf("run %s on a full subnet: %v; want exhausted", d, err)
+		}
+		e.checkGone("second")
+	}
+	if row := e.psRow("first"); row["STATUS"] != "running" || !strings.HasSuffix(row["IP"], ".2") {
+		t.Fatalf("first container after the refused second: %v", row)
+	}
+	e.must("rm", "-f", "first")
+	e.checkGone("first")
+}
+
+// FuzzStatusFiles: whatever strata.json and exit.json hold, status and
+// ps do not panic, and a decoding error names the file.
+func FuzzStatusFiles(f *testing.F) {
+	f.Add([]byte(`{"name":"c","key":"c-00000000","command":["sh"],"created":"2026-01-02T03:04:05Z","detached":true,"network":{"mode":"none"},"keeperPid":1,"keeperStart":1}`), []byte(`{"code":3,"finished":"2026-01-02T03:04:06Z","released":true}`))
+	f.Add([]byte(`{"name":"c","command":null,"network":{"mode":"bridge","bridge":"x","subnet":"10.0.0.0/8"},"ip":"10.0.0.2"}`), []byte(``))
+	f.Add([]byte(`{`), []byte(`{"code":"x"}`))
+	f.Add([]byte(`null`), []byte(`null`))
+	f.Fuzz(func(t *testing.T, meta, exit []byte) {
+		fs := frontStore{root: t.TempDir()}
+		if err := os.MkdirAll(fs.bundle("c"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(fs.file("c", metaFile), meta, 0o600)
+		if len(exit) > 0 {
+			os.WriteFile(fs.file("c", exitFile), exit, 0o600)
+		}
+		s, err := fs.status("c")
+		if err != nil {
+			if !strings.Contains(err.Error(), metaFile) && !strings.Contains(err.Error(), exitFile) {
+				t.Fatalf("status error %q names neither file", err)
+			}
+			return
+		}
+		var b bytes.Buffer
+		if err := writePs(&b, []*status{s}, true, false, time.Now()); err != nil || !strings.HasPrefix(b.String(), "NAME") {
+			t.Fatalf("ps: %q, %v", b.String(), err)
+		}
+	})
+}
