@@ -68,6 +68,25 @@ func TestParseList(t *testing.T) {
 	}
 }
 
+func TestParseExtra(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := parseExtra(" patched="+exe+" ,", []string{"strata", "crun"})
+	if err != nil || len(got) != 1 || got[0].Name != "patched" || got[0].Path != exe {
+		t.Errorf("parseExtra = %+v, %v", got, err)
+	}
+	if got, err := parseExtra("", nil); err != nil || len(got) != 0 {
+		t.Errorf("empty -extra: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"patched", "=" + exe, "p=", "runc=" + exe, "a=" + exe + ",a=" + exe, "x=/nonexistent", "y=" + t.TempDir()} {
+		if _, err := parseExtra(bad, []string{"strata"}); err == nil || !strings.Contains(err.Error(), "-extra") {
+			t.Errorf("parseExtra(%q) error %v, want one naming -extra", bad, err)
+		}
+	}
+}
+
 func TestBenchSpec(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("testdata", "runc-spec.json"))
 	if err != nil {

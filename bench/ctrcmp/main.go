@@ -49,6 +49,7 @@ type config struct {
 	modes    string
 	runtimes string
 	strata   string
+	extra    string
 	out      string
 	timeout  time.Duration
 	keep     bool
@@ -60,6 +61,7 @@ func main() {
 	flag.StringVar(&c.modes, "modes", "run,split", "lifecycles to time: run (one `run` command) and/or split (create, start, wait, delete)")
 	flag.StringVar(&c.runtimes, "runtimes", "strata,runc,crun", "runtimes to compare (strata first: the ratios are strata/each other)")
 	flag.StringVar(&c.strata, "strata", "", "strata-oci binary to use (default: go build ./cmd/strata-oci into the work directory)")
+	flag.StringVar(&c.extra, "extra", "", "more runc-compatible runtimes to time, as NAME=PATH[,NAME=PATH] (e.g. a patched strata-oci)")
 	flag.StringVar(&c.out, "o", "", "also write the markdown report to this file")
 	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "limit for one runtime command")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (bundle, state roots, container output) and print its path")
@@ -183,6 +185,12 @@ func run(c config) error {
 		}
 	}
 
+	extra, err := parseExtra(c.extra, names)
+	if err != nil {
+		return err
+	}
+	rts = append(rts, extra...)
+
 	bundle := filepath.Join(work, "bundle")
 	if err := makeBundle(runcPath, bb, bundle); err != nil {
 		return err
@@ -238,6 +246,39 @@ func run(c config) error {
 		}
 	}
 	return nil
+}
+
+// parseExtra parses -extra: NAME=PATH pairs, names unique and not one of
+// the built-in runtimes, paths executable.
+func parseExtra(s string, taken []string) ([]rt, error) {
+	var out []rt
+	seen := map[string]bool{}
+	for _, n := range taken {
+		seen[n] = true
+	}
+	for _, kv := range strings.Split(s, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" {
+			continue
+		}
+		name, path, ok := strings.Cut(kv, "=")
+		if !ok || name == "" || path == "" || strings.ContainsAny(name, " |") {
+			return nil, fmt.Errorf("-extra %q: want NAME=PATH", kv)
+		}
+		if seen[name] || name == "strata" || name == "runc" || name == "crun" {
+			return nil, fmt.Errorf("-extra %q: the name %s is taken", kv, name)
+		}
+		seen[name] = true
+		if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
+			return nil, fmt.Errorf("-extra %q: %s is not an executable file", kv, path)
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rt{name, abs})
+	}
+	return out, nil
 }
 
 // staticBusybox finds a static busybox for the rootfs.
@@ -358,6 +399,9 @@ func version(r rt) string {
 	}
 	out, err := exec.Command(r.Path, "--version").Output()
 	if err != nil {
+		if r.Name != "runc" && r.Name != "crun" {
+			return "given with -extra"
+		}
 		return "unknown"
 	}
 	first, _, _ := strings.Cut(string(out), "\n")
