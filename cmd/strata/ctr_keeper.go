@@ -43,7 +43,10 @@ type keeper struct {
 	forward <-chan os.Signal
 	// started is called once the container runs, with its init's pid.
 	started func(pid int)
-	log     *slog.Logger
+	// log receives the keeper's own messages and the runtime's warnings
+	// (a failed poststop hook), never the container's output.
+	log      *slog.Logger
+	warnings io.Writer
 }
 
 // run runs the container and returns its exit status (128+N when killed
@@ -57,7 +60,7 @@ func (k *keeper) run() (int, error) {
 		return -1, err
 	}
 	st := k.fs.ctr()
-	st.Warnings = k.stderr
+	st.Warnings = k.warnings
 	p, err := st.Create(name, ctr.CreateOptions{
 		Bundle: k.fs.bundle(name),
 		Stdin:  k.stdin,
@@ -137,7 +140,9 @@ func (k *keeper) cleanup(ex exitRecord) {
 	if err := k.teardownNet(); err != nil {
 		k.log.Warn("network teardown", "container", name, "err", err)
 	}
-	if err := k.fs.ctr().Delete(name, true); err != nil && !errors.Is(err, ctr.ErrNotExist) {
+	st := k.fs.ctr()
+	st.Warnings = k.warnings
+	if err := st.Delete(name, true); err != nil && !errors.Is(err, ctr.ErrNotExist) {
 		k.log.Warn("delete container state", "container", name, "err", err)
 	}
 	ex.Released = true
@@ -285,7 +290,7 @@ func runMonitor(root, name string) error {
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
 	k := &keeper{
-		fs: fs, meta: meta, stdout: out, stderr: out, forward: sigs, log: log,
+		fs: fs, meta: meta, stdout: out, stderr: out, forward: sigs, log: log, warnings: os.Stderr,
 		started: func(pid int) { report(readyMsg{Pid: pid}) },
 	}
 	code, err := k.run()

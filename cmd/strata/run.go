@@ -185,9 +185,10 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	k := &keeper{
 		fs: fs, meta: meta,
 		stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
-		forward: sigs,
-		started: func(int) { running = true },
-		log:     slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
+		forward:  sigs,
+		started:  func(int) { running = true },
+		log:      slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
+		warnings: cmd.ErrOrStderr(),
 	}
 	code, err := k.run()
 	if err != nil {
