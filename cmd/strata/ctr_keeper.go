@@ -54,6 +54,13 @@ type keeper struct {
 // made for it except the bundle directory has been removed.
 func (k *keeper) run() (int, error) {
 	name := k.meta.Name
+	// An init that the runtime forks off through its nsenter constructor
+	// (a pid namespace joined or made that way) is reparented, not our
+	// child: as a subreaper the keeper can still wait for it (as ctr's
+	// Run does).
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return -1, fmt.Errorf("subreaper: %w", err)
+	}
 	start, _ := procStartTime(os.Getpid())
 	k.meta.KeeperPid, k.meta.KeeperStart = os.Getpid(), start
 	if err := k.fs.saveMeta(k.meta); err != nil {
@@ -280,12 +287,6 @@ func runMonitor(root, name string) error {
 		return fail(fmt.Errorf("container log: %w", err))
 	}
 	defer out.Close()
-	// An init that a runtime forks off (a pid namespace joined or made
-	// through nsenter) is reparented: as its subreaper the monitor can
-	// still wait for it.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fail(fmt.Errorf("subreaper: %w", err))
-	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
