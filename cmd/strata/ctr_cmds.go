@@ -286,7 +286,10 @@ func (fs frontStore) stop(ctx context.Context, name string, timeout time.Duratio
 			return err
 		}
 		if exited {
-			_, err := fs.waitFor(ctx, name, keeperWait, keeperDone)
+			done, err := fs.waitFor(ctx, name, keeperWait, keeperDone)
+			if err == nil && !done {
+				err = fmt.Errorf("container %q exited but its keeper did not record it within %s", name, keeperWait)
+			}
 			return err
 		}
 	}
