@@ -37,7 +37,12 @@ working directory, capabilities and limits unless --env, --user or
 --workdir say otherwise. stdout and stderr are this command's; stdin too
 with -i (else /dev/null). exec exits with CMD's status (128+N when killed
 by signal N); the container keeps running after CMD exits.`,
-		Args: cobra.MinimumNArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return errors.New("exec: want NAME -- CMD [ARGS...]")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fs, err := frontStoreOf(cmd, o.root)
 			if err != nil {

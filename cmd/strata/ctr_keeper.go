@@ -259,11 +259,12 @@ func newMonitorCmd() *cobra.Command {
 
 func runMonitor(root, name string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("monitor", os.Getpid())
-	ready := os.NewFile(3, "ready")
-	if ready == nil {
-		return errors.New("ctr-monitor: no ready pipe on fd 3 (this command is started by strata run -d)")
+	var st unix.Stat_t
+	if err := unix.Fstat(3, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return errors.New("ctr-monitor: no ready pipe on fd 3 (this command is started by strata run -d, not by hand)")
 	}
 	unix.CloseOnExec(3)
+	ready := os.NewFile(3, "ready")
 	report := func(m readyMsg) {
 		b, _ := json.Marshal(m)
 		ready.Write(append(b, '\n'))
