@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -628,4 +629,56 @@ func FuzzStatusFiles(f *testing.F) {
 			t.Fatalf("ps: %q, %v", b.String(), err)
 		}
 	})
+}
+
+// BenchmarkFrontDoor measures whole lifecycles through the commands, in
+// process: a foreground `run --rm true` without and with a bridge, and
+// `run -d sleep` + `rm -f`.
+func BenchmarkFrontDoor(b *testing.B) {
+	bundle := ctrtest.Bundle(b, ctrtest.Spec("true"))
+	rootfs := filepath.Join(bundle, "rootfs")
+	for _, a := range []string{"httpd", "wget", "ip", "nc", "head"} {
+		os.Symlink("busybox", filepath.Join(rootfs, "bin", a))
+	}
+	bridge := fmt.Sprintf("stfb%x", os.Getpid())
+	subnet := fmt.Sprintf("10.214.%d.0/24", os.Getpid()%20+230)
+	defer func() {
+		if nw, err := ctrnet.New(ctrnet.Config{Bridge: bridge, Subnet: subnet}); err == nil {
+			nw.RemoveBridge()
+		}
+		f := filepath.Join(ctrnet.DefaultStateDir, "ipam-"+bridge+".json")
+		os.Remove(f)
+		os.Remove(f + ".lock")
+	}()
+	strata := func(b *testing.B, root string, args ...string) {
+		c := &cobra.Command{Use: "strata", SilenceUsage: true, SilenceErrors: true}
+		c.AddCommand(newRunCmd(), newRmCmd())
+		if args[0] == "run" {
+			args = append([]string{"run", "--rootfs", rootfs}, args[1:]...)
+		}
+		c.SetArgs(append([]string{args[0], "--root", root}, args[1:]...))
+		c.SetIn(strings.NewReader(""))
+		c.SetOut(io.Discard)
+		c.SetErr(io.Discard)
+		if err := c.Execute(); err != nil {
+			b.Fatalf("strata %q: %v", args, err)
+		}
+	}
+	for _, bc := range []struct {
+		name string
+		cmds [][]string
+	}{
+		{"run-none", [][]string{{"run", "--rm", "--name", "c", "--", "true"}}},
+		{"run-bridge", [][]string{{"run", "--rm", "--name", "c", "--network", "bridge", "--bridge", bridge, "--subnet", subnet, "--", "true"}}},
+		{"detach-rm", [][]string{{"run", "-d", "--name", "c", "--", "sleep", "1000"}, {"rm", "-f", "c"}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			root := b.TempDir()
+			for i := 0; i < b.N; i++ {
+				for _, args := range bc.cmds {
+					strata(b, root, args...)
+				}
+			}
+		})
+	}
 }
