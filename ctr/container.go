@@ -79,6 +79,9 @@ func (p *Process) Wait() (int, error) {
 			}
 			break
 		}
+		// Finish copying the stdio the init shared with cmd (cmd itself
+		// was reaped at create).
+		p.cmd.Wait()
 		if ws.Signaled() {
 			return 128 + int(ws.Signal()), nil
 		}
@@ -103,12 +106,12 @@ func (p *Process) Wait() (int, error) {
 // the nsenter constructor's waiting parent reaps a forked child itself.
 func (p *Process) kill() {
 	unix.Kill(p.pid, unix.SIGKILL)
-	if p.cmd.ProcessState == nil {
-		p.cmd.Wait()
-	}
 	if p.orphan || p.detached {
 		var ws unix.WaitStatus
-		unix.Wait4(p.pid, &ws, unix.WNOHANG, nil) // ours if we are its subreaper
+		unix.Wait4(p.pid, &ws, 0, nil) // ours if we are its subreaper
+	}
+	if p.cmd.ProcessState == nil {
+		p.cmd.Wait()
 	}
 }
 
@@ -215,7 +218,12 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 	if err != nil {
 		return nil, err
 	}
-	extra := []*os.File{cfgR, syncW}
+	stateDir, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	defer stateDir.Close()
+	extra := []*os.File{cfgR, syncW, nil, stateDir} // fds 3, 4, 5 (console), 6
 	if spec.Process.Terminal {
 		if opts.ConsoleSocket == "" {
 			return nil, invalid("process.terminal", "set, but no console socket to send the pty to (--console-socket)")
@@ -225,7 +233,7 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 			return nil, err
 		}
 		defer conn.Close()
-		extra = append(extra, conn)
+		extra[consoleFd-3] = conn
 	}
 	env := []string{initEnv + "=1"}
 	if len(plan.joins) > 0 {
@@ -237,6 +245,9 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		attr.GidMappings = idMap(spec.Linux.GIDMappings)
 		// Not rootless: the container's root may set its groups.
 		attr.GidMappingsEnableSetgroups = true
+		// Become the namespace's root once the maps are written, so the
+		// init keeps its capabilities in it across execve.
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 	}
 	cmd := &exec.Cmd{
 		Path:        "/proc/self/exe",
@@ -273,7 +284,9 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 			return fail(fmt.Errorf("container init: expected its pid, got %+v", msg))
 		}
 		proc.pid, proc.orphan = msg.Pid, true
-		cmd.Wait() // the constructor's parent exits at once
+		// The constructor's parent exits at once. Reap it only: its
+		// stdio copies end when the init's do (Process.Wait).
+		cmd.Process.Wait()
 	}
 	pid := proc.pid
 	// The init waits for its config before doing anything: it, and so the
@@ -289,7 +302,7 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		}
 	}
 	creating := hookState(id, bundle, specs.StateCreating, pid, spec.Annotations)
-	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), StateDir: dir, State: creating,
+	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), State: creating,
 		Console: spec.Process.Terminal, NoPivot: opts.NoPivot, NewCgroupNS: plan.newCgroup}
 	if err := json.NewEncoder(cfgW).Encode(&ic); err != nil {
 		return fail(fmt.Errorf("send config to init: %w", err))

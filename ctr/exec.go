@@ -140,7 +140,10 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 	}
 	proc.pid = msg.Pid
 	if opts.Detach {
-		cmd.Wait() // the constructor's parent exits at once
+		// The constructor's parent exits at once; reap it only. (Give
+		// a detached process files for stdio: copies into other
+		// writers are not waited for.)
+		cmd.Process.Wait()
 	}
 	fail := func(err error) (*Process, error) {
 		proc.kill()

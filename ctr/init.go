@@ -26,13 +26,16 @@ const (
 	// consoleFd is the connection to the console socket, when
 	// process.terminal is set.
 	consoleFd = 5
+	// stateDirFd is the init's state directory (O_PATH), opened by the
+	// parent: in a user namespace the init may not be able to walk the
+	// path, and after pivot_root the path is gone.
+	stateDirFd = 6
 )
 
 // initConfig is what the creating process sends the init on fd 3.
 type initConfig struct {
 	Spec     *specs.Spec `json:"spec"`
 	Rootfs   string      `json:"rootfs"`
-	StateDir string      `json:"stateDir"`
 	// State is the container's OCI state (the init's host pid, status
 	// "creating") for the hooks the init runs.
 	State *specs.State `json:"state"`
@@ -124,10 +127,8 @@ func initContainer(cfgR, syncW *os.File) error {
 	}
 	// The state directory stays reachable through this descriptor after
 	// pivot_root hides the host's filesystem.
-	stateFd, err := unix.Open(ic.StateDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open state dir: %w", err)
-	}
+	stateFd := stateDirFd
+	unix.CloseOnExec(stateFd)
 	if hasNamespace(spec, specs.NetworkNamespace) {
 		if err := loopbackUp(); err != nil {
 			return err
