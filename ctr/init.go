@@ -34,8 +34,8 @@ const (
 
 // initConfig is what the creating process sends the init on fd 3.
 type initConfig struct {
-	Spec     *specs.Spec `json:"spec"`
-	Rootfs   string      `json:"rootfs"`
+	Spec   *specs.Spec `json:"spec"`
+	Rootfs string      `json:"rootfs"`
 	// State is the container's OCI state (the init's host pid, status
 	// "creating") for the hooks the init runs.
 	State *specs.State `json:"state"`
