@@ -15,6 +15,7 @@ pkgs=(
   gcc-riscv64-linux-gnu linux-source-6.1 # the guest kernel (make guest)
   bc flex bison libssl-dev libelf-dev cpio e2fsprogs # kernel build tools, guest images
   busybox-static runc crun              # container rootfs for ctr tests; runc/crun as reference runtimes
+  iproute2                              # ip: the bridge networking tests look at links and addresses
   podman                                # a real OCI client driving strata-oci (--runtime)
   skopeo umoci docker-registry          # image interop: registry v2, copy/unpack by other tools
 )

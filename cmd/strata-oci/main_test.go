@@ -7,12 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
 
 	"strata/ctr"
 	"strata/ctr/ctrtest"
@@ -172,9 +174,14 @@ func TestCLIErrors(t *testing.T) {
 func TestCLIFeatures(t *testing.T) {
 	c := newCLI(t, ctrtest.Spec("true"))
 	code, out, _ := c.oci("features")
-	var f map[string]any
-	if code != 0 || json.Unmarshal([]byte(out), &f) != nil || f["ociVersionMin"] == nil {
+	var f features.Features
+	if code != 0 || json.Unmarshal([]byte(out), &f) != nil || f.OCIVersionMin == "" || f.Linux == nil {
 		t.Fatalf("features: %d %q", code, out)
+	}
+	if !slices.Contains(f.Linux.Namespaces, "user") || !slices.Contains(f.Linux.Namespaces, "cgroup") ||
+		f.Linux.Seccomp == nil || f.Linux.Seccomp.Enabled == nil || !*f.Linux.Seccomp.Enabled ||
+		!slices.Contains(f.Linux.Seccomp.Archs, "SCMP_ARCH_X86_64") || !slices.Contains(f.Linux.Capabilities, "CAP_SYS_ADMIN") {
+		t.Errorf("features lack user/cgroup namespaces, seccomp or capabilities: %s", out)
 	}
 }
 
