@@ -1,0 +1,1024 @@
+// Package build builds OCI images from Dockerfiles into strata's image
+// store.
+//
+// Each stage's root filesystem is materialised in a work directory only
+// when a step has to run: RUN executes in a strata container (package ctr)
+// over it, COPY and ADD write into it, and the step's layer is the
+// difference between a scan before and after. Every filesystem step is
+// cached under a key chained from the parent's key, the instruction (with
+// its variables expanded) and its inputs (the digest of the files COPY
+// takes, the key of a --from stage); a rebuild whose keys all hit never
+// touches a root filesystem. The image is named only once every step has
+// succeeded.
+package build
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"strata/image"
+	"strata/image/archive"
+	"strata/image/dockerfile"
+	"strata/image/registry"
+)
+
+// Options configure a build.
+type Options struct {
+	// ContextDir is the build context (COPY's sources).
+	ContextDir string
+	// Dockerfile is the Dockerfile's path (default ContextDir/Dockerfile).
+	Dockerfile string
+	// Tags name the image (none: the image is stored unnamed).
+	Tags []string
+	// BuildArgs override ARG defaults.
+	BuildArgs map[string]string
+	// NoCache ignores (but still fills) the build cache.
+	NoCache bool
+	// Network is RUN's network: "none" (default, loopback only) or "host".
+	Network string
+	// Output receives the step log and RUN output (nil: discarded).
+	Output io.Writer
+	// Pull configures fetching FROM images missing from the store.
+	Pull registry.Options
+}
+
+// Result describes a finished build.
+type Result struct {
+	// Descriptor is the image manifest's.
+	Descriptor ocispec.Descriptor
+	// Steps counts the instructions run (FROM included) and Cached the
+	// filesystem steps answered from the cache.
+	Steps, Cached int
+}
+
+// Error is a failed step, naming its Dockerfile line.
+type Error struct {
+	Line int
+	Cmd  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("Dockerfile line %d: %s: %v", e.Line, e.Cmd, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// stageState is a stage being built.
+type stageState struct {
+	cfg     v1.ConfigFile
+	layers  []ocispec.Descriptor
+	diffIDs []digest.Digest
+	key     string            // cache key of the state so far
+	args    map[string]string // ARGs declared in this stage
+	cmdSet  bool              // CMD given in this stage
+	created time.Time         // newest layer's time
+	// The stage's root filesystem, materialised lazily: rootfs holds the
+	// first applied layers, scanned as tree.
+	rootfs  string
+	applied int
+	tree    tree
+}
+
+type builder struct {
+	st       *image.Store
+	o        Options
+	df       *dockerfile.Dockerfile
+	bctx     *buildContext
+	work     string
+	out      io.Writer
+	metaArgs map[string]*string
+	stages   []*stageState
+	step     int
+	total    int
+	cached   int
+}
+
+// Build builds the Dockerfile's last stage and names it with o.Tags.
+func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
+	var res Result
+	if o.Network == "" {
+		o.Network = "none"
+	}
+	if o.Network != "none" && o.Network != "host" {
+		return res, fmt.Errorf("network %q: want none or host", o.Network)
+	}
+	for _, t := range o.Tags {
+		if _, err := image.ParseReference(t); err != nil {
+			return res, fmt.Errorf("tag %q: %w", t, err)
+		}
+	}
+	bctx, err := openContext(o.ContextDir)
+	if err != nil {
+		return res, err
+	}
+	dfPath := o.Dockerfile
+	if dfPath == "" {
+		dfPath = filepath.Join(bctx.dir, "Dockerfile")
+	}
+	f, err := os.Open(dfPath)
+	if err != nil {
+		return res, fmt.Errorf("Dockerfile: %w", err)
+	}
+	df, err := dockerfile.Parse(f)
+	f.Close()
+	if err != nil {
+		return res, err
+	}
+	out := o.Output
+	if out == nil {
+		out = io.Discard
+	}
+	release, err := st.Lease(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer release()
+	workRoot := filepath.Join(st.Root(), "build", "work")
+	if err := os.MkdirAll(workRoot, 0o700); err != nil {
+		return res, err
+	}
+	work, err := os.MkdirTemp(workRoot, "build-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(work)
+	b := &builder{st: st, o: o, df: df, bctx: bctx, work: work, out: out, metaArgs: map[string]*string{}}
+	for _, in := range df.MetaArgs {
+		for _, w := range in.Args {
+			name, def, hasDef := strings.Cut(w, "=")
+			var v *string
+			if bv, ok := o.BuildArgs[name]; ok {
+				v = &bv
+			} else if hasDef {
+				e, err := dockerfile.Expand(def, df.Escape, b.metaLookup)
+				if err != nil {
+					return res, &Error{in.Line, "ARG", err}
+				}
+				v = &e
+			}
+			b.metaArgs[name] = v
+		}
+	}
+	need, err := b.neededStages()
+	if err != nil {
+		return res, err
+	}
+	for i, s := range df.Stages {
+		if need[i] {
+			b.total += 1 + len(s.Instructions)
+		}
+	}
+	b.stages = make([]*stageState, len(df.Stages))
+	for i := range df.Stages {
+		if !need[i] {
+			continue
+		}
+		if err := b.buildStage(ctx, i); err != nil {
+			return res, err
+		}
+	}
+	last := b.stages[len(b.stages)-1]
+	desc, err := b.commit(ctx, last)
+	if err != nil {
+		return res, err
+	}
+	res.Descriptor, res.Steps, res.Cached = desc, b.step, b.cached
+	fmt.Fprintf(out, "image %s\n", desc.Digest)
+	return res, nil
+}
+
+func (b *builder) metaLookup(name string) (string, bool) {
+	if v, ok := b.metaArgs[name]; ok && v != nil {
+		return *v, true
+	}
+	return "", false
+}
+
+// stageIndex finds a stage by name or number among the first n stages.
+func (b *builder) stageIndex(ref string, n int) (int, bool) {
+	for i := 0; i < n; i++ {
+		if strings.EqualFold(b.df.Stages[i].Name, ref) {
+			return i, true
+		}
+	}
+	if i, err := strconv.Atoi(ref); err == nil && i >= 0 && i < n {
+		return i, true
+	}
+	return 0, false
+}
+
+// neededStages marks the last stage and every stage it depends on (as a
+// base or through COPY --from).
+func (b *builder) neededStages() ([]bool, error) {
+	n := len(b.df.Stages)
+	need := make([]bool, n)
+	var mark func(i int) error
+	mark = func(i int) error {
+		if need[i] {
+			return nil
+		}
+		need[i] = true
+		s := b.df.Stages[i]
+		base, err := dockerfile.Expand(s.Base, b.df.Escape, b.metaLookup)
+		if err != nil {
+			return &Error{s.From.Line, "FROM", err}
+		}
+		if j, ok := b.stageIndex(base, i); ok {
+			if err := mark(j); err != nil {
+				return err
+			}
+		}
+		for _, in := range s.Instructions {
+			if from, ok := in.Flag("from"); ok && (in.Cmd == "COPY") {
+				j, ok := b.stageIndex(from, i)
+				if !ok {
+					return &Error{in.Line, in.Cmd, fmt.Errorf("--from=%s: no earlier stage of that name (images are not supported as --from)", from)}
+				}
+				if err := mark(j); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return need, mark(n - 1)
+}
+
+func (b *builder) logStep(in dockerfile.Instruction, note string) {
+	b.step++
+	fmt.Fprintf(b.out, "STEP %d/%d (line %d): %s%s\n", b.step, b.total, in.Line, oneLine(in.Original), note)
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}
+
+func chainKey(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s\n", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// buildStage runs stage i.
+func (b *builder) buildStage(ctx context.Context, i int) error {
+	s := b.df.Stages[i]
+	b.logStep(s.From, "")
+	state, err := b.from(ctx, i, s)
+	if err != nil {
+		return err
+	}
+	b.stages[i] = state
+	for _, in := range s.Instructions {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := b.instruction(ctx, i, state, in); err != nil {
+			var be *Error
+			if errors.As(err, &be) {
+				return err
+			}
+			return &Error{in.Line, in.Cmd, err}
+		}
+	}
+	return nil
+}
+
+// from starts a stage's state from scratch, an earlier stage or an image.
+func (b *builder) from(ctx context.Context, i int, s dockerfile.Stage) (*stageState, error) {
+	base, err := dockerfile.Expand(s.Base, b.df.Escape, b.metaLookup)
+	if err != nil {
+		return nil, &Error{s.From.Line, "FROM", err}
+	}
+	if _, ok := s.From.Flag("platform"); ok {
+		return nil, &Error{s.From.Line, "FROM", errors.New("--platform is not supported")}
+	}
+	st := &stageState{args: map[string]string{}}
+	switch {
+	case base == "scratch":
+		st.cfg = v1.ConfigFile{OS: "linux", Architecture: "amd64", RootFS: v1.RootFS{Type: "layers"}}
+		st.key = chainKey("scratch")
+	default:
+		if j, ok := b.stageIndex(base, i); ok {
+			p := b.stages[j]
+			raw, _ := json.Marshal(p.cfg)
+			json.Unmarshal(raw, &st.cfg)
+			st.layers = append([]ocispec.Descriptor(nil), p.layers...)
+			st.diffIDs = append([]digest.Digest(nil), p.diffIDs...)
+			st.key, st.created = p.key, p.created
+			return st, nil
+		}
+		desc, m, err := b.st.Manifest(ctx, base)
+		if errors.Is(err, image.ErrNotFound) {
+			fmt.Fprintf(b.out, "pulling %s\n", base)
+			if _, perr := registry.Pull(ctx, b.st, base, b.o.Pull); perr != nil {
+				return nil, &Error{s.From.Line, "FROM", fmt.Errorf("image %s is not in the store and pulling it failed: %w", base, perr)}
+			}
+			desc, m, err = b.st.Manifest(ctx, base)
+		}
+		if err != nil {
+			return nil, &Error{s.From.Line, "FROM", err}
+		}
+		raw, err := b.st.ReadBlob(ctx, m.Config.Digest)
+		if err != nil {
+			return nil, &Error{s.From.Line, "FROM", fmt.Errorf("config of %s: %w", base, err)}
+		}
+		if err := json.Unmarshal(raw, &st.cfg); err != nil {
+			return nil, &Error{s.From.Line, "FROM", fmt.Errorf("config of %s: %w", base, err)}
+		}
+		if len(st.cfg.RootFS.DiffIDs) != len(m.Layers) {
+			return nil, &Error{s.From.Line, "FROM", fmt.Errorf("%s: config lists %d diff IDs for %d layers", base, len(st.cfg.RootFS.DiffIDs), len(m.Layers))}
+		}
+		for k, l := range m.Layers {
+			st.layers = append(st.layers, ociLayer(l))
+			st.diffIDs = append(st.diffIDs, digest.Digest(st.cfg.RootFS.DiffIDs[k].String()))
+		}
+		st.key = chainKey("from", desc.Digest.String())
+		st.created = st.cfg.Created.Time
+	}
+	return st, nil
+}
+
+// ociLayer maps Docker layer media types to their OCI equivalents.
+func ociLayer(d ocispec.Descriptor) ocispec.Descriptor {
+	switch types.MediaType(d.MediaType) {
+	case types.DockerLayer:
+		d.MediaType = ocispec.MediaTypeImageLayerGzip
+	case types.DockerUncompressedLayer:
+		d.MediaType = ocispec.MediaTypeImageLayer
+	}
+	return d
+}
+
+// lookup resolves a variable for Expand: ENV first, then the stage's ARGs.
+func (st *stageState) lookup(name string) (string, bool) {
+	for _, e := range st.cfg.Config.Env {
+		if k, v, _ := strings.Cut(e, "="); k == name {
+			return v, true
+		}
+	}
+	v, ok := st.args[name]
+	return v, ok
+}
+
+func (st *stageState) setEnv(k, v string) {
+	kv := k + "=" + v
+	for i, e := range st.cfg.Config.Env {
+		if ek, _, _ := strings.Cut(e, "="); ek == k {
+			st.cfg.Config.Env[i] = kv
+			return
+		}
+	}
+	st.cfg.Config.Env = append(st.cfg.Config.Env, kv)
+}
+
+func (b *builder) expand(st *stageState, w string) (string, error) {
+	return dockerfile.Expand(w, b.df.Escape, st.lookup)
+}
+
+// history adds a history entry.
+func (st *stageState) history(in dockerfile.Instruction, empty bool) {
+	st.cfg.History = append(st.cfg.History, v1.History{
+		Created:    v1.Time{Time: st.created},
+		CreatedBy:  oneLine(in.Original),
+		Comment:    "strata build",
+		EmptyLayer: empty,
+	})
+}
+
+// instruction runs one instruction of stage i.
+func (b *builder) instruction(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) error {
+	c := &st.cfg.Config
+	switch in.Cmd {
+	case "RUN", "COPY", "ADD", "WORKDIR":
+		return b.fsStep(ctx, i, st, in)
+	case "ENV":
+		// Every value is expanded with the environment before the ENV.
+		var kvs [][2]string
+		for _, w := range in.Args {
+			k, v, _ := strings.Cut(w, "=")
+			ek, err := b.expand(st, k)
+			if err != nil {
+				return err
+			}
+			ev, err := b.expand(st, v)
+			if err != nil {
+				return err
+			}
+			kvs = append(kvs, [2]string{ek, ev})
+		}
+		for _, kv := range kvs {
+			st.setEnv(kv[0], kv[1])
+		}
+	case "ARG":
+		for _, w := range in.Args {
+			name, def, hasDef := strings.Cut(w, "=")
+			if v, ok := b.o.BuildArgs[name]; ok {
+				st.args[name] = v
+			} else if hasDef {
+				e, err := b.expand(st, def)
+				if err != nil {
+					return err
+				}
+				st.args[name] = e
+			} else if v, ok := b.metaLookup(name); ok {
+				st.args[name] = v
+			}
+		}
+	case "LABEL":
+		if c.Labels == nil {
+			c.Labels = map[string]string{}
+		}
+		for _, w := range in.Args {
+			k, v, _ := strings.Cut(w, "=")
+			ek, err := b.expand(st, k)
+			if err != nil {
+				return err
+			}
+			ev, err := b.expand(st, v)
+			if err != nil {
+				return err
+			}
+			c.Labels[ek] = ev
+		}
+	case "USER":
+		u, err := b.expand(st, in.Args[0])
+		if err != nil {
+			return err
+		}
+		c.User = u
+	case "CMD":
+		c.Cmd = st.command(in)
+		st.cmdSet = true
+	case "ENTRYPOINT":
+		c.Entrypoint = st.command(in)
+		if !st.cmdSet {
+			c.Cmd = nil
+		}
+	case "EXPOSE":
+		if c.ExposedPorts == nil {
+			c.ExposedPorts = map[string]struct{}{}
+		}
+		for _, w := range in.Args {
+			p, err := b.expand(st, w)
+			if err != nil {
+				return err
+			}
+			port, proto, hasProto := strings.Cut(p, "/")
+			if !hasProto {
+				proto = "tcp"
+			}
+			if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 || (proto != "tcp" && proto != "udp" && proto != "sctp") {
+				return fmt.Errorf("EXPOSE %q: want PORT[/tcp|udp|sctp]", p)
+			}
+			c.ExposedPorts[port+"/"+strings.ToLower(proto)] = struct{}{}
+		}
+	case "VOLUME":
+		if c.Volumes == nil {
+			c.Volumes = map[string]struct{}{}
+		}
+		for _, w := range in.Args {
+			v, err := b.expand(st, w)
+			if err != nil {
+				return err
+			}
+			c.Volumes[v] = struct{}{}
+		}
+	case "STOPSIGNAL":
+		s, err := b.expand(st, in.Args[0])
+		if err != nil {
+			return err
+		}
+		c.StopSignal = s
+	case "SHELL":
+		c.Shell = in.Args
+	case "MAINTAINER":
+		st.cfg.Author = in.Args[0]
+	default:
+		return fmt.Errorf("%s is not supported", in.Cmd)
+	}
+	b.logStep(in, "")
+	// Config steps chain the cache key with their effect.
+	cfgJSON, _ := json.Marshal(st.cfg.Config)
+	argsJSON, _ := json.Marshal(st.args)
+	st.key = chainKey(st.key, in.Cmd, string(cfgJSON), string(argsJSON))
+	st.history(in, true)
+	return nil
+}
+
+// command is CMD's or ENTRYPOINT's argument vector.
+func (st *stageState) command(in dockerfile.Instruction) []string {
+	if in.JSON {
+		return append([]string{}, in.Args...)
+	}
+	return append(st.shell(), in.Args...)
+}
+
+func (st *stageState) shell() []string {
+	if len(st.cfg.Config.Shell) > 0 {
+		return append([]string{}, st.cfg.Config.Shell...)
+	}
+	return []string{"/bin/sh", "-c"}
+}
+
+// workdir is the stage's working directory.
+func (st *stageState) workdir() string {
+	if st.cfg.Config.WorkingDir == "" {
+		return "/"
+	}
+	return st.cfg.Config.WorkingDir
+}
+
+// cacheEntry is what the cache keeps for a filesystem step.
+type cacheEntry struct {
+	Layer   *ocispec.Descriptor `json:"layer,omitempty"`
+	DiffID  digest.Digest       `json:"diffID,omitempty"`
+	Created time.Time           `json:"created"`
+}
+
+func (b *builder) cachePath(key string) string {
+	return filepath.Join(b.st.Root(), "build", "cache", key[:2], key)
+}
+
+func (b *builder) cacheGet(key string) (cacheEntry, bool) {
+	var e cacheEntry
+	if b.o.NoCache {
+		return e, false
+	}
+	data, err := os.ReadFile(b.cachePath(key))
+	if err != nil || json.Unmarshal(data, &e) != nil {
+		return e, false
+	}
+	if e.Layer != nil && !b.st.HasBlob(e.Layer.Digest) {
+		return e, false // pruned since
+	}
+	return e, true
+}
+
+func (b *builder) cachePut(key string, e cacheEntry) error {
+	p := b.cachePath(key)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	data, _ := json.Marshal(e)
+	tmp := p + ".tmp-" + randHex()
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+func randHex() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// fsStep runs RUN, COPY, ADD or WORKDIR through the cache.
+func (b *builder) fsStep(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) error {
+	inputs, prepare, err := b.stepInputs(ctx, i, st, in)
+	if err != nil {
+		return err
+	}
+	key := chainKey(append([]string{st.key, in.Cmd}, inputs...)...)
+	if e, ok := b.cacheGet(key); ok {
+		b.logStep(in, " (cached)")
+		b.cached++
+		st.addLayer(e)
+		st.key = key
+		st.history(in, e.Layer == nil)
+		return nil
+	}
+	b.logStep(in, "")
+	if err := b.materialize(ctx, i, st); err != nil {
+		return err
+	}
+	if err := prepare(); err != nil {
+		return err
+	}
+	after, err := scanTree(st.rootfs)
+	if err != nil {
+		return err
+	}
+	changed, deleted := changes(st.tree, after)
+	st.tree = after
+	e := cacheEntry{Created: time.Now().UTC().Truncate(time.Second)}
+	if len(changed)+len(deleted) > 0 {
+		lb, err := writeLayer(ctx, b.st, st.rootfs, changed, deleted)
+		if err != nil {
+			return err
+		}
+		e.Layer, e.DiffID = &lb.Desc, lb.DiffID
+	}
+	if err := b.cachePut(key, e); err != nil {
+		return fmt.Errorf("build cache: %w", err)
+	}
+	st.addLayer(e)
+	if e.Layer != nil {
+		st.applied = len(st.layers) // the rootfs already has it
+	}
+	st.key = key
+	st.history(in, e.Layer == nil)
+	return nil
+}
+
+func (st *stageState) addLayer(e cacheEntry) {
+	if e.Created.After(st.created) {
+		st.created = e.Created
+	}
+	if e.Layer != nil {
+		st.layers = append(st.layers, *e.Layer)
+		st.diffIDs = append(st.diffIDs, e.DiffID)
+	}
+}
+
+// materialize brings the stage's root filesystem up to date with its
+// layers.
+func (b *builder) materialize(ctx context.Context, i int, st *stageState) error {
+	if st.rootfs == "" {
+		st.rootfs = filepath.Join(b.work, fmt.Sprintf("stage-%d", i), "rootfs")
+		if err := os.MkdirAll(st.rootfs, 0o755); err != nil {
+			return err
+		}
+	}
+	if st.applied == len(st.layers) && st.tree != nil {
+		return nil
+	}
+	for ; st.applied < len(st.layers); st.applied++ {
+		l := st.layers[st.applied]
+		if err := b.applyLayer(ctx, st.rootfs, l.Digest); err != nil {
+			return fmt.Errorf("unpack layer %s: %w", l.Digest, err)
+		}
+	}
+	for _, m := range mountpoints {
+		if err := os.MkdirAll(filepath.Join(st.rootfs, m), 0o755); err != nil {
+			return err
+		}
+	}
+	t, err := scanTree(st.rootfs)
+	if err != nil {
+		return err
+	}
+	st.tree = t
+	return nil
+}
+
+func (b *builder) applyLayer(ctx context.Context, dir string, d digest.Digest) error {
+	rc, err := b.st.GetBlob(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	tr, err := archive.Decompress(rc)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	_, err = archive.Apply(ctx, dir, tr, archive.Options{Whiteouts: archive.WhiteoutDelete, AllowDevices: true})
+	return err
+}
+
+// stepInputs computes a filesystem step's cache-key inputs and returns
+// the function that performs it on the materialised root filesystem.
+func (b *builder) stepInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
+	switch in.Cmd {
+	case "WORKDIR":
+		w, err := b.expand(st, in.Args[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		if !path.IsAbs(w) {
+			w = path.Join(st.workdir(), w)
+		}
+		w = path.Clean(w)
+		st.cfg.Config.WorkingDir = w
+		return []string{w}, func() error { return b.ensureWorkdir(st) }, nil
+	case "RUN":
+		return b.runInputs(ctx, i, st, in)
+	default:
+		return b.copyInputs(ctx, i, st, in)
+	}
+}
+
+// ensureWorkdir creates the working directory in the root filesystem.
+func (b *builder) ensureWorkdir(st *stageState) error {
+	host, err := resolveIn(st.rootfs, st.workdir(), true)
+	if err != nil {
+		return err
+	}
+	return mkdirAll(st.rootfs, host, copyOpts{})
+}
+
+// runEnv is the environment of a RUN: the image's, then ARGs it lacks.
+func (st *stageState) runEnv() []string {
+	env := append([]string{}, st.cfg.Config.Env...)
+	have := map[string]bool{}
+	for _, e := range env {
+		k, _, _ := strings.Cut(e, "=")
+		have[k] = true
+	}
+	for _, k := range sortedKeys(st.args) {
+		if !have[k] {
+			env = append(env, k+"="+st.args[k])
+			have[k] = true
+		}
+	}
+	if !have["PATH"] {
+		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	return env
+}
+
+func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
+	if len(in.Flags) > 0 {
+		return nil, nil, fmt.Errorf("RUN --%s is not supported", in.Flags[0].Name)
+	}
+	args := in.Args
+	if !in.JSON {
+		args = append(st.shell(), in.Args...)
+	}
+	if len(args) == 0 {
+		return nil, nil, errors.New("RUN needs a command")
+	}
+	env := st.runEnv()
+	argv, _ := json.Marshal(args)
+	envJSON, _ := json.Marshal(env)
+	inputs := []string{string(argv), string(envJSON), st.workdir(), st.cfg.Config.User, b.o.Network}
+	run := func() error {
+		if err := b.ensureWorkdir(st); err != nil {
+			return err
+		}
+		var uid, gid uint32
+		if u := st.cfg.Config.User; u != "" {
+			var err error
+			if uid, gid, err = resolveUser(st.rootfs, u); err != nil {
+				return err
+			}
+		}
+		tw := &tailWriter{w: b.out, keep: 4096}
+		code, err := runContainer(runSpec{
+			rootfs: st.rootfs, args: args, env: env, cwd: st.workdir(),
+			uid: uid, gid: gid, network: b.o.Network,
+		}, filepath.Join(b.work, "ctr"), tw)
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			msg := fmt.Sprintf("exit status %d", code)
+			if t := tw.tail(5); t != "" {
+				msg += "; last output:\n" + t
+			}
+			return errors.New(msg)
+		}
+		return nil
+	}
+	return inputs, run, nil
+}
+
+func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
+	var o copyOpts
+	var from *stageState
+	for _, f := range in.Flags {
+		switch f.Name {
+		case "chown", "chmod":
+		case "from":
+			if in.Cmd != "COPY" {
+				return nil, nil, errors.New("ADD --from is not supported")
+			}
+			j, ok := b.stageIndex(f.Value, i)
+			if !ok {
+				return nil, nil, fmt.Errorf("--from=%s: no earlier stage of that name", f.Value)
+			}
+			from = b.stages[j]
+		default:
+			return nil, nil, fmt.Errorf("%s --%s is not supported", in.Cmd, f.Name)
+		}
+	}
+	words := make([]string, len(in.Args))
+	for k, a := range in.Args {
+		if in.JSON {
+			words[k] = a
+			continue
+		}
+		w, err := b.expand(st, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		words[k] = w
+	}
+	srcPatterns, dest := words[:len(words)-1], words[len(words)-1]
+	for _, p := range srcPatterns {
+		if strings.Contains(p, "://") {
+			return nil, nil, fmt.Errorf("%s from a URL (%s) is not supported", in.Cmd, p)
+		}
+	}
+	if !path.IsAbs(dest) {
+		keepSlash := strings.HasSuffix(dest, "/")
+		dest = path.Join(st.workdir(), dest)
+		if keepSlash {
+			dest += "/"
+		}
+	}
+	chown, _ := in.Flag("chown")
+	if chown != "" {
+		var err error
+		if chown, err = b.expand(st, chown); err != nil {
+			return nil, nil, err
+		}
+	}
+	if chmod, ok := in.Flag("chmod"); ok {
+		m, err := strconv.ParseUint(chmod, 8, 32)
+		if err != nil || m > 0o7777 {
+			return nil, nil, fmt.Errorf("--chmod=%s: want an octal mode", chmod)
+		}
+		o.chmod, o.hasChmod = fileMode(uint32(m)), true
+	}
+	inputs := []string{strings.Join(srcPatterns, "\x00"), dest, chown, fmt.Sprint(o.chmod, o.hasChmod)}
+	var srcs []source
+	var wildcard bool
+	var err error
+	if from == nil {
+		srcs, wildcard, err = sources(b.bctx.dir, srcPatterns, b.bctx.filterFunc())
+		if err != nil {
+			return nil, nil, err
+		}
+		h, err := hashSources(srcs, b.bctx.dir, b.bctx.filterFunc())
+		if err != nil {
+			return nil, nil, err
+		}
+		inputs = append(inputs, "context", h)
+		o.ignored, o.ctxRoot = b.bctx.filterFunc(), b.bctx.dir
+	} else {
+		inputs = append(inputs, "stage", from.key)
+	}
+	run := func() error {
+		if from != nil {
+			if err := b.materialize(ctx, indexOf(b.stages, from), from); err != nil {
+				return err
+			}
+			if srcs, wildcard, err = sources(from.rootfs, srcPatterns, nil); err != nil {
+				return err
+			}
+		}
+		if chown != "" {
+			uid, gid, err := resolveUser(st.rootfs, chown)
+			if err != nil {
+				return fmt.Errorf("--chown=%s: %w", chown, err)
+			}
+			o.chown, o.uid, o.gid = true, int(uid), int(gid)
+		}
+		if in.Cmd == "ADD" {
+			var rest []source
+			for _, s := range srcs {
+				if !s.dir && isTarName(s.rel) {
+					if err := b.addArchive(ctx, st, s, dest); err != nil {
+						return err
+					}
+					continue
+				}
+				rest = append(rest, s)
+			}
+			if len(rest) == 0 {
+				return nil
+			}
+			srcs = rest
+		}
+		return copyInto(st.rootfs, srcs, dest, wildcard, o)
+	}
+	return inputs, run, nil
+}
+
+func indexOf(ss []*stageState, s *stageState) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return 0
+}
+
+// fileMode converts Unix permission bits (with setuid, setgid, sticky).
+func fileMode(m uint32) fs.FileMode {
+	fm := fs.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		fm |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		fm |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		fm |= fs.ModeSticky
+	}
+	return fm
+}
+
+func isTarName(name string) bool {
+	for _, ext := range []string{".tar", ".tar.gz", ".tgz", ".tar.zst"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// addArchive unpacks a local tar archive into dest (ADD's extraction).
+func (b *builder) addArchive(ctx context.Context, st *stageState, s source, dest string) error {
+	host, err := resolveIn(st.rootfs, dest, true)
+	if err != nil {
+		return err
+	}
+	if err := mkdirAll(st.rootfs, host, copyOpts{}); err != nil {
+		return err
+	}
+	f, err := os.Open(s.host)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	tr, err := archive.Decompress(f)
+	if err != nil {
+		return fmt.Errorf("ADD %s: %w", s.rel, err)
+	}
+	defer tr.Close()
+	if _, err := archive.Apply(ctx, host, tr, archive.Options{Whiteouts: archive.WhiteoutDelete}); err != nil {
+		return fmt.Errorf("ADD %s: %w", s.rel, err)
+	}
+	return nil
+}
+
+// commit writes the stage's config and manifest and names the image.
+func (b *builder) commit(ctx context.Context, st *stageState) (ocispec.Descriptor, error) {
+	cfg := st.cfg
+	cfg.RootFS = v1.RootFS{Type: "layers"}
+	for _, d := range st.diffIDs {
+		h, err := v1.NewHash(d.String())
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, h)
+	}
+	cfg.Created = v1.Time{Time: st.created}
+	if cfg.OS == "" {
+		cfg.OS, cfg.Architecture = "linux", "amd64"
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	cd, err := b.st.PutBlobBytes(ctx, raw)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	layers := st.layers
+	if layers == nil {
+		layers = []ocispec.Descriptor{}
+	}
+	m := ocispec.Manifest{
+		MediaType: ocispec.MediaTypeImageManifest,
+		Config:    ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cd, Size: int64(len(raw))},
+		Layers:    layers,
+	}
+	m.SchemaVersion = 2
+	mraw, err := json.Marshal(m)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	name := ""
+	if len(b.o.Tags) > 0 {
+		name = b.o.Tags[0]
+	}
+	desc, err := b.st.PutManifest(ctx, mraw, ocispec.MediaTypeImageManifest, name)
+	if err != nil {
+		return desc, err
+	}
+	for _, t := range b.o.Tags[min(1, len(b.o.Tags)):] {
+		if err := b.st.SetName(ctx, t, desc); err != nil {
+			return desc, err
+		}
+	}
+	return desc, nil
+}
