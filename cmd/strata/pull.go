@@ -57,7 +57,7 @@ func (f *registryFlags) options(c *cobra.Command) (registry.Options, error) {
 
 func newPullCmd() *cobra.Command {
 	f := &registryFlags{}
-	var platform string
+	var platform, unpack string
 	c := &cobra.Command{
 		Use:   "pull NAME[:TAG|@DIGEST]",
 		Short: "fetch an image from a registry into the image store",
@@ -66,7 +66,8 @@ under its normalised name (busybox = docker.io/library/busybox:latest). Layers
 the store lacks are downloaded in parallel and verified against their digests;
 nothing is named unless the whole image arrived. From a multi-platform index
 the --platform image is chosen. Loopback registries (localhost, 127.0.0.1)
-are spoken to over plain HTTP.`,
+are spoken to over plain HTTP. --unpack DIR also writes the root filesystem
+into DIR while later layers are still downloading.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(cmd)
@@ -79,6 +80,12 @@ are spoken to over plain HTTP.`,
 			}
 			arch, variant, _ := strings.Cut(arch, "/")
 			o.Platform = &v1.Platform{OS: os_, Architecture: arch, Variant: variant}
+			if unpack != "" {
+				if err := os.MkdirAll(unpack, 0o755); err != nil {
+					return fmt.Errorf("--unpack: %w", err)
+				}
+				o.UnpackDir = unpack
+			}
 			st, err := image.Open(image.ResolveRoot(f.root))
 			if err != nil {
 				return err
@@ -93,6 +100,7 @@ are spoken to over plain HTTP.`,
 		},
 	}
 	f.add(c)
+	c.Flags().StringVar(&unpack, "unpack", "", "also unpack the image's root filesystem into this directory, each layer as soon as it and those below it arrived")
 	c.Flags().StringVar(&platform, "platform", "linux/amd64", "platform to choose from a multi-platform index, OS/ARCH[/VARIANT]")
 	return c
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"strata/image"
+	"strata/image/archive"
 )
 
 // PullResult says what Pull stored.
@@ -64,6 +65,19 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 	b := newBars(o.Progress)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.jobs())
+	// ready[i] is closed once layer i is in the store.
+	ready := make([]chan struct{}, len(layers))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	unpackCtx, cancelUnpack := context.WithCancel(ctx)
+	defer cancelUnpack()
+	unpacked := make(chan error, 1)
+	if o.UnpackDir != "" {
+		go func() { unpacked <- unpackInOrder(unpackCtx, st, layers, ready, o.UnpackDir) }()
+	} else {
+		unpacked <- nil
+	}
 	type count struct {
 		fetched bool
 		bytes   int64
@@ -76,6 +90,7 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 		}
 		d := digest.Digest(h.String())
 		if st.HasBlob(d) {
+			close(ready[i])
 			continue
 		}
 		g.Go(func() error {
@@ -84,6 +99,7 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 				return fmt.Errorf("pull %s: layer %d (%s): %w", r, i, d, explain(err))
 			}
 			counts[i] = count{true, n}
+			close(ready[i])
 			return nil
 		})
 	}
@@ -91,7 +107,12 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 	err = g.Wait()
 	b.wait()
 	if err != nil {
+		cancelUnpack()
+		<-unpacked
 		return res, err
+	}
+	if err := <-unpacked; err != nil {
+		return res, fmt.Errorf("pull %s: unpack: %w", r, err)
 	}
 	if cfgErr != nil {
 		return res, fmt.Errorf("pull %s: config: %w", r, explain(cfgErr))
@@ -116,6 +137,42 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 	}
 	res.Skipped = len(layers) - res.Fetched
 	return res, nil
+}
+
+// unpackInOrder applies the layers to dir bottom-up, each as soon as it
+// is ready.
+func unpackInOrder(ctx context.Context, st *image.Store, layers []v1.Layer, ready []chan struct{}, dir string) error {
+	for i, l := range layers {
+		select {
+		case <-ready[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		h, err := l.Digest()
+		if err != nil {
+			return err
+		}
+		if err := applyBlob(ctx, st, digest.Digest(h.String()), dir); err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, h, err)
+		}
+	}
+	return nil
+}
+
+// applyBlob applies one stored layer blob to dir.
+func applyBlob(ctx context.Context, st *image.Store, d digest.Digest, dir string) error {
+	rc, err := st.GetBlob(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	tr, err := archive.Decompress(rc)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	_, err = archive.Apply(ctx, dir, tr, archive.Options{Whiteouts: archive.WhiteoutDelete})
+	return err
 }
 
 // fetchLayer streams one compressed layer into the store.

@@ -54,6 +54,12 @@ type Options struct {
 	// Retries is how many times a failed request is retried (default 2);
 	// negative means none.
 	Retries int
+	// UnpackDir, when set, receives the pulled image's root filesystem
+	// (Pull only): each layer is applied, in order, as soon as it and the
+	// layers below it are in the store, while later layers still download.
+	// The directory must exist; after a failed pull it holds a partial
+	// tree.
+	UnpackDir string
 }
 
 func (o Options) jobs() int {

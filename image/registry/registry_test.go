@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -20,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	digest "github.com/opencontainers/go-digest"
 
 	"strata/image"
@@ -348,4 +351,70 @@ func FuzzParseAuthFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// tarLayer makes a layer from name → content ("" content with a trailing
+// "/" name is a directory).
+func tarLayer(t *testing.T, files [][2]string) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		if strings.HasSuffix(f[0], "/") {
+			tw.WriteHeader(&tar.Header{Name: f[0], Typeflag: tar.TypeDir, Mode: 0o755})
+			continue
+		}
+		tw.WriteHeader(&tar.Header{Name: f[0], Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(f[1]))})
+		tw.Write([]byte(f[1]))
+	}
+	tw.Close()
+	data := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestPullUnpack(t *testing.T) {
+	ctx := context.Background()
+	reg := startRegistry(t, registrytest.Options{})
+	img, err := mutate.AppendLayers(empty.Image,
+		tarLayer(t, [][2]string{{"a/", ""}, {"a/one", "1"}, {"a/gone", "x"}, {"c/", ""}, {"c/old", "o"}}),
+		tarLayer(t, [][2]string{{"a/.wh.gone", ""}, {"b/", ""}, {"b/two", "2"}}),
+		tarLayer(t, [][2]string{{"c/", ""}, {"c/.wh..wh..opq", ""}, {"c/new", "n"}, {"a/one", "1b"}}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := reg.Addr + "/layers:1"
+	if _, err := PushImage(ctx, img, ref, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	dir := t.TempDir()
+	if _, err := Pull(ctx, st, ref, Options{UnpackDir: dir, Jobs: 3}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a/one": "1b", "b/two": "2", "c/new": "n"}
+	for p, content := range want {
+		if b, err := os.ReadFile(filepath.Join(dir, p)); err != nil || string(b) != content {
+			t.Errorf("%s: %q %v, want %q", p, b, err, content)
+		}
+	}
+	for _, p := range []string{"a/gone", "c/old"} {
+		if _, err := os.Lstat(filepath.Join(dir, p)); !os.IsNotExist(err) {
+			t.Errorf("%s survived its whiteout: %v", p, err)
+		}
+	}
+	// Everything already stored: the unpack still happens.
+	dir2 := t.TempDir()
+	res, err := Pull(ctx, st, ref, Options{UnpackDir: dir2})
+	if err != nil || res.Fetched != 0 {
+		t.Fatalf("second pull: %+v %v", res, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir2, "b/two")); string(b) != "2" {
+		t.Errorf("second unpack: b/two %q", b)
+	}
+	fsckClean(t, st)
 }
