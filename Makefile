@@ -77,3 +77,10 @@ lint:
 
 clean:
 	rm -rf bin $(OUT)
+
+# strata pull --unpack against skopeo copy + umoci unpack (a 5-layer
+# 200 MiB image in a loopback docker-registry), and the warm-cache strata
+# build. See docs/benchmarks.md.
+.PHONY: bench-image
+bench-image: setup
+	$(GO) run ./bench/imagecmp $(BENCHFLAGS)
