@@ -780,7 +780,7 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 			}
 		}
 		tw := &tailWriter{w: b.out, keep: 4096}
-		code, err := runContainer(runSpec{
+		code, err := runContainer(ctx, runSpec{
 			rootfs: st.rootfs, args: args, env: env, cwd: st.workdir(),
 			uid: uid, gid: gid, network: b.o.Network,
 		}, filepath.Join(b.work, "ctr"), tw)

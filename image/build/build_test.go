@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 }
 
 // applets are the busybox commands the test base image links.
-var applets = []string{"sh", "echo", "cat", "id", "mkdir", "rm", "touch", "false", "true", "ls", "test"}
+var applets = []string{"sh", "echo", "cat", "id", "mkdir", "rm", "touch", "false", "true", "ls", "test", "sleep"}
 
 // busyboxImage stores a one-layer busybox-static image named
 // busybox:test with an /etc/passwd holding root and app (1000:1000).
@@ -451,4 +452,38 @@ func TestBuildErrors(t *testing.T) {
 		}
 	}
 	e.fsck()
+}
+
+func TestBuildCancelled(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{"Dockerfile": "FROM busybox:test\nRUN echo started; sleep 60\n"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Build(ctx, e.st, Options{ContextDir: e.dir, Tags: []string{"cancel:1"}, Output: io.Discard})
+		done <- err
+	}()
+	// Cancel once the step's container is up (its state directory exists).
+	for i := 0; i < 500; i++ {
+		if m, _ := filepath.Glob(filepath.Join(e.st.Root(), "build", "work", "*", "ctr", "state", "*")); len(m) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled build: %v, want context.Canceled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a cancelled build kept running")
+	}
+	if _, err := e.st.Resolve(context.Background(), "cancel:1"); !errors.Is(err, image.ErrNotFound) {
+		t.Errorf("cancelled build named an image: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(e.st.Root(), "build", "work")); len(entries) != 0 {
+		t.Errorf("work directories left: %v", entries)
+	}
 }

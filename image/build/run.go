@@ -1,6 +1,7 @@
 package build
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -75,7 +77,7 @@ func (r runSpec) config() *specs.Spec {
 // runContainer runs a RUN step with ctr and returns its exit status; the
 // process's output goes to out. stateDir holds the bundle and the
 // runtime state, removed afterwards.
-func runContainer(r runSpec, stateDir string, out io.Writer) (int, error) {
+func runContainer(ctx context.Context, r runSpec, stateDir string, out io.Writer) (int, error) {
 	for _, m := range mountpoints {
 		if err := os.MkdirAll(filepath.Join(r.rootfs, m), 0o755); err != nil {
 			return -1, err
@@ -99,9 +101,23 @@ func runContainer(r runSpec, stateDir string, out io.Writer) (int, error) {
 		return -1, err
 	}
 	st := ctr.Store{Root: filepath.Join(stateDir, "state"), Warnings: out}
-	code, err := st.Run(id, ctr.CreateOptions{Bundle: bundle, Stdout: out, Stderr: out}, nil)
+	// A cancelled build kills the step's process.
+	sigs := make(chan os.Signal, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-ctx.Done():
+			sigs <- syscall.SIGKILL
+		case <-stop:
+		}
+	}()
+	code, err := st.Run(id, ctr.CreateOptions{Bundle: bundle, Stdout: out, Stderr: out}, sigs)
 	if err != nil {
 		return -1, fmt.Errorf("run container: %w", err)
+	}
+	if ctx.Err() != nil {
+		return -1, ctx.Err()
 	}
 	return code, nil
 }

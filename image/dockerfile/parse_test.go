@@ -210,3 +210,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func FuzzExpand(f *testing.F) {
+	for _, s := range []string{"$A", "${A:-x}", "'$A'", `"\$A"`, "${A:+${B}}", "${", `a\`, "${A:?}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		out, err := Expand(w, '\\', func(k string) (string, bool) { return "", false })
+		if err == nil && !strings.ContainsAny(w, `$'"\`) && out != w {
+			t.Fatalf("Expand(%q) = %q: a word without specials changed", w, out)
+		}
+	})
+}
