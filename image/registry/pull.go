@@ -17,7 +17,9 @@ import (
 
 // PullResult says what Pull stored.
 type PullResult struct {
-	// Name is the store name the image got (normalised).
+	// Name is the image's normalised name; for a pull by digest alone it
+	// is NAME@DIGEST, which resolves in the store but is not an index.json
+	// name (tag it to keep it from prune).
 	Name string
 	// Descriptor is the stored manifest's.
 	Descriptor ocispec.Descriptor
@@ -124,7 +126,13 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 	if _, _, err := st.PutBlob(ctx, bytes.NewReader(cfgRaw), digest.Digest(cfgName.String())); err != nil {
 		return res, fmt.Errorf("pull %s: config: %w", r, err)
 	}
-	desc, err := st.PutManifest(ctx, raw, string(mt), res.Name)
+	// A pull by digest alone names nothing (a store name needs a tag): the
+	// image resolves by NAME@DIGEST until it is tagged.
+	storeName := res.Name
+	if sref.Tag == "" {
+		storeName = ""
+	}
+	desc, err := st.PutManifest(ctx, raw, string(mt), storeName)
 	if err != nil {
 		return res, fmt.Errorf("pull %s: %w", r, err)
 	}

@@ -108,6 +108,16 @@ func TestPushPullRoundTrip(t *testing.T) {
 	if res.Fetched != 0 || res.Skipped != 3 {
 		t.Errorf("second pull %+v, want 3 skipped", res)
 	}
+	// By digest, into a fresh store.
+	byDigest := srv.Addr + "/strata/app@" + want.Digest.String()
+	fresh := openStore(t)
+	res, err = Pull(ctx, fresh, byDigest, Options{})
+	if err != nil || res.Descriptor.Digest != want.Digest {
+		t.Fatalf("pull by digest: %+v %v", res, err)
+	}
+	if got, err := fresh.Resolve(ctx, byDigest); err != nil || got.Digest != want.Digest {
+		t.Errorf("resolve %s: %v %v", byDigest, got.Digest, err)
+	}
 }
 
 func TestPullMultiPlatform(t *testing.T) {
