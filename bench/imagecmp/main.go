@@ -47,8 +47,8 @@ import (
 
 type config struct {
 	runs, layers, mib, builds int
-	strata, out              string
-	keep                     bool
+	strata, out               string
+	keep                      bool
 }
 
 func main() {
