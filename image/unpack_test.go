@@ -222,3 +222,6 @@ func TestUnpackCorruptLayerLeavesNoSnapshot(t *testing.T) {
 		t.Fatalf("fsck: %v", ps)
 	}
 }
+
+func snapshotMount(ms []snapshot.Mount, target string) error { return snapshot.MountAll(ms, target) }
+func snapshotUnmount(target string) error                  { return snapshot.Unmount(target) }
