@@ -311,4 +311,3 @@ func layoutImage(ii v1.ImageIndex, d v1.Descriptor) (v1.Image, error) {
 	}
 	return nil, fmt.Errorf("index %s: nested too deeply", d.Digest)
 }
-

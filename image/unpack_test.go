@@ -224,4 +224,4 @@ func TestUnpackCorruptLayerLeavesNoSnapshot(t *testing.T) {
 }
 
 func snapshotMount(ms []snapshot.Mount, target string) error { return snapshot.MountAll(ms, target) }
-func snapshotUnmount(target string) error                  { return snapshot.Unmount(target) }
+func snapshotUnmount(target string) error                    { return snapshot.Unmount(target) }
