@@ -242,24 +242,33 @@ func (e *env) callLog() string {
 	return string(data)
 }
 
-// commands returns the runtime commands podman ran, as the words before
-// the first flag or id: "create", "start", "kill", "delete", "exec", ….
+// commands returns the runtime commands podman ran (runtimeCommand of each
+// line of the wrapper's log).
 func (e *env) commands() []string {
 	var out []string
 	for _, line := range strings.Split(strings.TrimSpace(e.callLog()), "\n") {
-		f := strings.Fields(line)
-		for i := 0; i < len(f); i++ {
-			if strings.HasPrefix(f[i], "--") {
-				if !strings.Contains(f[i], "=") && i+1 < len(f) && !strings.HasPrefix(f[i+1], "--") && isGlobalValueFlag(f[i]) {
-					i++
-				}
-				continue
-			}
-			out = append(out, f[i])
-			break
+		if c := runtimeCommand(line); c != "" {
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// runtimeCommand returns the command word of a runtime command line — the
+// first word that is neither a flag nor the value of a runc global flag
+// (`--root X create …` gives "create") — or "" if there is none.
+func runtimeCommand(line string) string {
+	f := strings.Fields(line)
+	for i := 0; i < len(f); i++ {
+		if strings.HasPrefix(f[i], "-") {
+			if !strings.Contains(f[i], "=") && isGlobalValueFlag(f[i]) {
+				i++ // skip its value
+			}
+			continue
+		}
+		return f[i]
+	}
+	return ""
 }
 
 // isGlobalValueFlag reports whether a runc global flag takes a value.
