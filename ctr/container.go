@@ -40,6 +40,9 @@ type CreateOptions struct {
 	// NoPivot moves the rootfs onto / and chroots instead of pivot_root
 	// (runc's --no-pivot), for a rootfs on the initramfs.
 	NoPivot bool
+	// ExtraFiles become descriptors 3, 4, … of the container's process
+	// (runc's --preserve-fds).
+	ExtraFiles []*os.File
 }
 
 // Process is a container process (the init, or one started by Exec) as
@@ -223,7 +226,7 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
 	defer stateDir.Close()
-	extra := []*os.File{cfgR, syncW, nil, stateDir} // fds 3, 4, 5 (console), 6
+	var console *os.File
 	if spec.Process.Terminal {
 		if opts.ConsoleSocket == "" {
 			return nil, invalid("process.terminal", "set, but no console socket to send the pty to (--console-socket)")
@@ -233,11 +236,12 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 			return nil, err
 		}
 		defer conn.Close()
-		extra[consoleFd-3] = conn
+		console = conn
 	}
-	env := []string{initEnv + "=1"}
+	extra, fds := childFiles(opts.ExtraFiles, cfgR, syncW, console, stateDir)
+	env := []string{initEnv + "=" + strconv.Itoa(fds.cfg)}
 	if len(plan.joins) > 0 {
-		env = append(env, nsenter.Env(plan.mode, plan.unshare, syncFd, plan.joins))
+		env = append(env, nsenter.Env(plan.mode, plan.unshare, fds.sync, plan.joins))
 	}
 	attr := &syscall.SysProcAttr{Cloneflags: plan.cloneFlags, Setsid: true}
 	if plan.newUser {

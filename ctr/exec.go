@@ -45,6 +45,9 @@ type ExecOptions struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// ExtraFiles become descriptors 3, 4, … of the process (runc's
+	// --preserve-fds).
+	ExtraFiles []*os.File
 }
 
 // execConfig is what Exec sends the new process on fd 3.
@@ -94,7 +97,7 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 	}
 	defer syncR.Close()
 	defer syncW.Close()
-	extra := []*os.File{cfgR, syncW}
+	var console *os.File
 	if p.Terminal {
 		if opts.ConsoleSocket == "" {
 			return nil, invalid("process.terminal", "set, but no console socket to send the pty to (--console-socket)")
@@ -104,8 +107,9 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 			return nil, err
 		}
 		defer conn.Close()
-		extra = append(extra, conn)
+		console = conn
 	}
+	extra, fds := childFiles(opts.ExtraFiles, cfgR, syncW, console, nil)
 	mode := nsenter.Wait
 	if opts.Detach {
 		mode = nsenter.Detach
@@ -113,7 +117,7 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 	cmd := &exec.Cmd{
 		Path:        "/proc/self/exe",
 		Args:        []string{execArg0},
-		Env:         []string{execEnv + "=1", nsenter.Env(mode, 0, syncFd, joins)},
+		Env:         []string{execEnv + "=" + strconv.Itoa(fds.cfg), nsenter.Env(mode, 0, fds.sync, joins)},
 		Stdin:       opts.Stdin,
 		Stdout:      opts.Stdout,
 		Stderr:      opts.Stderr,
@@ -208,7 +212,8 @@ func (st Store) savedSpec(id string) (*specs.Spec, error) {
 // execProcess runs in the process Exec started, already inside the
 // container's namespaces (the nsenter constructor) and cgroup: it applies
 // the process settings and execs the program. It returns only on failure.
-func execProcess(cfgR, syncW *os.File) error {
+func execProcess(fds fdSet) error {
+	cfgR := os.NewFile(uintptr(fds.cfg), "config")
 	var ec execConfig
 	if err := json.NewDecoder(cfgR).Decode(&ec); err != nil {
 		return fmt.Errorf("read config: %w", err)
@@ -224,8 +229,7 @@ func execProcess(cfgR, syncW *os.File) error {
 		}
 	}
 	if ec.Console {
-		unix.CloseOnExec(consoleFd)
-		if err := setupConsole(consoleFd, p.ConsoleSize); err != nil {
+		if err := setupConsole(fds.console, p.ConsoleSize); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -18,18 +19,14 @@ import (
 	"strata/seccomp"
 )
 
+// The init finds, from the descriptor base given in its environment
+// (fdSet): the config pipe (read end), the sync pipe (write end), the
+// console socket connection when process.terminal is set, and the state
+// directory (O_PATH), opened by the parent — in a user namespace the init
+// may not be able to walk the path, and after pivot_root it is gone.
 const (
 	initEnv  = "_STRATA_CTR_INIT"
 	initArg0 = "strata-ctr-init"
-	cfgFd    = 3 // the config pipe, read end
-	syncFd   = 4 // the sync pipe, write end
-	// consoleFd is the connection to the console socket, when
-	// process.terminal is set.
-	consoleFd = 5
-	// stateDirFd is the init's state directory (O_PATH), opened by the
-	// parent: in a user namespace the init may not be able to walk the
-	// path, and after pivot_root the path is gone.
-	stateDirFd = 6
 )
 
 // initConfig is what the creating process sends the init on fd 3.
@@ -39,7 +36,7 @@ type initConfig struct {
 	// State is the container's OCI state (the init's host pid, status
 	// "creating") for the hooks the init runs.
 	State *specs.State `json:"state"`
-	// Console says a console socket connection is on consoleFd.
+	// Console says a console socket connection is on fdSet.console.
 	Console bool `json:"console,omitempty"`
 	// NoPivot asks for MS_MOVE and chroot instead of pivot_root (runc's
 	// --no-pivot), for a rootfs where pivot_root cannot work.
@@ -68,39 +65,65 @@ type syncMsg struct {
 // uses ctr (and every test binary) must call it first thing in main or
 // TestMain; otherwise it returns immediately.
 func MaybeInit() {
-	if os.Getenv(execEnv) == "1" && len(os.Args) > 0 && os.Args[0] == execArg0 {
-		runtime.LockOSThread()
-		os.Unsetenv(execEnv)
-		syncW := os.NewFile(syncFd, "sync")
-		unix.CloseOnExec(cfgFd)
-		unix.CloseOnExec(syncFd)
-		err := execProcess(os.NewFile(cfgFd, "config"), syncW)
-		msg, _ := json.Marshal(syncMsg{Error: err.Error()})
-		if _, werr := syncW.Write(append(msg, '\n')); werr != nil {
-			fmt.Fprintf(os.Stderr, "strata exec: %v\n", err)
-		}
-		os.Exit(127)
-	}
-	if os.Getenv(initEnv) != "1" || len(os.Args) == 0 || os.Args[0] != initArg0 {
+	var run func(f fdSet) error
+	var who string
+	switch {
+	case len(os.Args) > 0 && os.Args[0] == execArg0 && os.Getenv(execEnv) != "":
+		run, who = execProcess, "strata exec"
+	case len(os.Args) > 0 && os.Args[0] == initArg0 && os.Getenv(initEnv) != "":
+		run, who = initContainer, "strata container init"
+	default:
 		return
 	}
 	// no_new_privs and the final execve are per-thread: keep this
 	// goroutine on one OS thread from here to execve.
 	runtime.LockOSThread()
+	base, err := strconv.Atoi(os.Getenv(initEnv) + os.Getenv(execEnv))
 	os.Unsetenv(initEnv)
-	syncW := os.NewFile(syncFd, "sync")
-	unix.CloseOnExec(cfgFd)
-	unix.CloseOnExec(syncFd)
-	err := initContainer(os.NewFile(cfgFd, "config"), syncW)
-	// initContainer only returns on failure.
+	os.Unsetenv(execEnv)
+	if err != nil || base < 3 {
+		fmt.Fprintf(os.Stderr, "%s: bad descriptor base\n", who)
+		os.Exit(127)
+	}
+	f := fdsFrom(base)
+	for _, fd := range []int{f.cfg, f.sync, f.console, f.state} {
+		unix.CloseOnExec(fd) // may not be open: fine
+	}
+	syncW := os.NewFile(uintptr(f.sync), "sync")
+	err = run(f)
+	// run only returns on failure.
 	msg, _ := json.Marshal(syncMsg{Error: err.Error()})
 	if _, werr := syncW.Write(append(msg, '\n')); werr != nil {
-		fmt.Fprintf(os.Stderr, "strata container init: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", who, err)
 	}
 	os.Exit(127)
 }
 
-func initContainer(cfgR, syncW *os.File) error {
+// fdSet is where a container process finds the runtime's descriptors.
+// Descriptors 3 up to base are the caller's preserved ones
+// (--preserve-fds), already where the user's program expects them.
+type fdSet struct {
+	cfg, sync, console, state int
+}
+
+func fdsFrom(base int) fdSet {
+	return fdSet{cfg: base, sync: base + 1, console: base + 2, state: base + 3}
+}
+
+// childFiles lays out a container process's extra files: the preserved
+// ones first (they become 3, 4, …), then config, sync, console (may be
+// nil) and state dir (may be left out). It returns the files for
+// exec.Cmd.ExtraFiles and the descriptor set the child sees.
+func childFiles(preserved []*os.File, cfg, sync, console, state *os.File) ([]*os.File, fdSet) {
+	files := append(append([]*os.File{}, preserved...), cfg, sync, console)
+	if state != nil {
+		files = append(files, state)
+	}
+	return files, fdsFrom(3 + len(preserved))
+}
+
+func initContainer(fds fdSet) error {
+	cfgR, syncW := os.NewFile(uintptr(fds.cfg), "config"), os.NewFile(uintptr(fds.sync), "sync")
 	var ic initConfig
 	cfg := bufio.NewReader(cfgR)
 	line, err := cfg.ReadBytes('\n')
@@ -122,13 +145,11 @@ func initContainer(cfgR, syncW *os.File) error {
 	}
 	console := -1
 	if ic.Console {
-		console = consoleFd
-		unix.CloseOnExec(consoleFd)
+		console = fds.console
 	}
 	// The state directory stays reachable through this descriptor after
 	// pivot_root hides the host's filesystem.
-	stateFd := stateDirFd
-	unix.CloseOnExec(stateFd)
+	stateFd := fds.state
 	if hasNamespace(spec, specs.NetworkNamespace) {
 		if err := loopbackUp(); err != nil {
 			return err

@@ -91,14 +91,17 @@ func execCmd(store func() ctr.Store, stdin io.Reader, stdout, stderr io.Writer) 
 					p.NoNewPrivileges = true
 				}
 			}
-			o := ctr.ExecOptions{Process: p, PidFile: pidFile, Detach: detach,
+			preserved, err := preservedFiles(cmd)
+			if err != nil {
+				return err
+			}
+			o := ctr.ExecOptions{Process: p, PidFile: pidFile, Detach: detach, ExtraFiles: preserved,
 				ConsoleSocket: consoleSocket, Stdin: stdin, Stdout: stdout, Stderr: stderr}
 			var console *consoleRelay
 			if p.Terminal && consoleSocket == "" {
 				if detach {
 					return errors.New("exec: a terminal with --detach needs --console-socket")
 				}
-				var err error
 				if console, err = newConsoleRelay(); err != nil {
 					return err
 				}
@@ -158,7 +161,7 @@ func execCmd(store func() ctr.Store, stdin io.Reader, stdout, stderr io.Writer) 
 	f.String("apparmor", "", "accepted; AppArmor is not supported")
 	f.Bool("ignore-paused", false, "accepted")
 	f.String("cgroup", "", "accepted; the process joins the container's cgroup")
-	f.Int("preserve-fds", 0, "not supported yet")
+	f.Int("preserve-fds", 0, "pass descriptors 3 … 3+N-1 on to the process")
 	return c
 }
 

@@ -112,3 +112,25 @@ func TestCLINoPivot(t *testing.T) {
 		t.Fatalf("run --no-pivot: status %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+func TestCLIPreserveFds(t *testing.T) {
+	c := newCLI(t, ctrtest.Spec("sh", "-c", "cat <&3; cat <&4; test -e /proc/self/fd/5 || echo no-fd-5"))
+	dir := t.TempDir()
+	var files []*os.File
+	for i, text := range []string{"three\n", "four\n"} {
+		p := filepath.Join(dir, strconv.Itoa(i))
+		os.WriteFile(p, []byte(text), 0o644)
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		files = append(files, f)
+	}
+	if code, out, errs := c.ociFiles(files, "run", "--preserve-fds", "2", "-b", c.bundle, "fds"); code != 0 || out != "three\nfour\nno-fd-5\n" {
+		t.Fatalf("run --preserve-fds 2: status %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, _, errs := c.oci("run", "--preserve-fds", "3", "-b", c.bundle, "fds"); code != 1 || !strings.Contains(errs, "not open") {
+		t.Fatalf("--preserve-fds of closed descriptors: %d %q", code, errs)
+	}
+}

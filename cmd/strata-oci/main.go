@@ -114,6 +114,7 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 			o.Bundle, o.PidFile = bundle, pidFile
 			o.ConsoleSocket, _ = cmd.Flags().GetString("console-socket")
 			o.NoPivot, _ = cmd.Flags().GetBool("no-pivot")
+			o.ExtraFiles, _ = preservedFiles(cmd)
 			_, err := store().Create(args[0], o)
 			return err
 		},
@@ -179,6 +180,7 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 			}
 			o.ConsoleSocket, _ = cmd.Flags().GetString("console-socket")
 			o.NoPivot, _ = cmd.Flags().GetBool("no-pivot")
+			o.ExtraFiles, _ = preservedFiles(cmd)
 			if detach {
 				// The init outlives this process; whoever inherits it
 				// (pid 1 or a subreaper) reaps it.
@@ -281,17 +283,33 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 func addRuncOnlyFlags(c *cobra.Command) {
 	f := c.Flags()
 	f.String("console-socket", "", "unix socket that receives the pty master (process.terminal)")
-	f.Int("preserve-fds", 0, "not supported yet")
+	f.Int("preserve-fds", 0, "pass descriptors 3 … 3+N-1 on to the container process")
 	f.Bool("no-pivot", false, "move the rootfs onto / and chroot instead of pivot_root")
 	f.Bool("no-new-keyring", false, "accepted: strata does not create session keyrings")
 }
 
-// runcOnlyFlags refuses the accepted-but-unimplemented flags when set.
+// runcOnlyFlags checks runc's extra create/run flags.
 func runcOnlyFlags(c *cobra.Command) error {
-	if v, _ := c.Flags().GetInt("preserve-fds"); v != 0 {
-		return errors.New("--preserve-fds: not supported yet")
+	_, err := preservedFiles(c)
+	return err
+}
+
+// preservedFiles returns descriptors 3 … 3+N-1 of this process for
+// --preserve-fds N: they become the same numbers in the container.
+func preservedFiles(c *cobra.Command) ([]*os.File, error) {
+	n, _ := c.Flags().GetInt("preserve-fds")
+	if n < 0 || n > 1000 {
+		return nil, fmt.Errorf("--preserve-fds %d: out of range", n)
 	}
-	return nil
+	files := make([]*os.File, n)
+	for i := range files {
+		fd := 3 + i
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return nil, fmt.Errorf("--preserve-fds %d: descriptor %d is not open", n, fd)
+		}
+		files[i] = os.NewFile(uintptr(fd), "preserved-"+strconv.Itoa(fd))
+	}
+	return files, nil
 }
 
 // runWithConsole is run in the foreground with process.terminal and no

@@ -46,6 +46,12 @@ func newCLI(t *testing.T, spec *specs.Spec) *cli {
 // (never pipes: a created container keeps its stdio open).
 func (c *cli) oci(args ...string) (int, string, string) {
 	c.t.Helper()
+	return c.ociFiles(nil, args...)
+}
+
+// ociFiles is oci with extra descriptors 3, 4, … for strata-oci.
+func (c *cli) ociFiles(extra []*os.File, args ...string) (int, string, string) {
+	c.t.Helper()
 	dir := c.t.TempDir()
 	outF, _ := os.Create(filepath.Join(dir, "out"))
 	errF, _ := os.Create(filepath.Join(dir, "err"))
@@ -54,6 +60,7 @@ func (c *cli) oci(args ...string) (int, string, string) {
 	cmd := exec.Command(os.Args[0], append([]string{"--root", c.root}, args...)...)
 	cmd.Env = append(os.Environ(), "STRATA_OCI_TEST_CLI=1")
 	cmd.Stdout, cmd.Stderr = outF, errF
+	cmd.ExtraFiles = extra
 	err := cmd.Run()
 	code := 0
 	var ee *exec.ExitError
