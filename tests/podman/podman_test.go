@@ -368,7 +368,8 @@ func TestPodman(t *testing.T) {
 	e := setup(t)
 
 	t.Run("run --rm echo", func(t *testing.T) {
-		out, err := e.podman(t, "run", "--rm", "--network", "none", "--name", "strata-echo", image, "echo", "hi from strata")
+		cidfile := filepath.Join(e.dir, "echo.cid")
+		out, err := e.podman(t, "run", "--rm", "--network", "none", "--name", "strata-echo", "--cidfile", cidfile, image, "echo", "hi from strata")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -378,6 +379,11 @@ func TestPodman(t *testing.T) {
 		if _, err := e.podman(t, "inspect", "strata-echo"); err == nil {
 			t.Error("--rm container still known to podman")
 		}
+		cid, err := os.ReadFile(cidfile)
+		if err != nil || len(bytes.TrimSpace(cid)) != 64 {
+			t.Fatalf("--cidfile: %q, %v", cid, err)
+		}
+		e.checkClean(t, string(bytes.TrimSpace(cid)))
 		// The container's exit status comes back through conmon.
 		_, err = e.podman(t, "run", "--rm", "--network", "none", image, "sh", "-c", "exit 3")
 		var ee *exec.ExitError
