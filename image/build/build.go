@@ -1,10 +1,12 @@
 // Package build builds OCI images from Dockerfiles into strata's image
 // store.
 //
-// Each stage's root filesystem is materialised in a work directory only
-// when a step has to run: RUN executes in a strata container (package ctr)
-// over it, COPY and ADD write into it, and the step's layer is the
-// difference between a scan before and after. Every filesystem step is
+// A step that has to run gets an active snapshot (package image/snapshot)
+// on top of the stage's unpacked layers, mounted in a work directory: RUN
+// executes in a strata container (package ctr) over it, COPY and ADD write
+// into it, and the step's layer is the snapshot's changes; the snapshot is
+// then committed under the layer's chain ID for the next step. Every
+// filesystem step is
 // cached under a key chained from the parent's key, the instruction (with
 // its variables expanded) and its inputs (the digest of the files COPY
 // takes, the key of a --from stage); a rebuild whose keys all hit never
@@ -38,6 +40,7 @@ import (
 	"strata/image/archive"
 	"strata/image/dockerfile"
 	"strata/image/registry"
+	"strata/image/snapshot"
 )
 
 // Options configure a build.
@@ -58,6 +61,20 @@ type Options struct {
 	Output io.Writer
 	// Pull configures fetching FROM images missing from the store.
 	Pull registry.Options
+	// Snapshotter holds the unpacked layers steps run over (default:
+	// DefaultSnapshotter of the store's root).
+	Snapshotter snapshot.Snapshotter
+}
+
+// DefaultSnapshotter is the overlay snapshotter in ROOT/snapshots/overlay
+// where overlayfs works there, else the copying one in
+// ROOT/snapshots/copy.
+func DefaultSnapshotter(root string) (snapshot.Snapshotter, error) {
+	dir := filepath.Join(root, "snapshots", "overlay")
+	if err := snapshot.Supported(dir); err == nil {
+		return snapshot.NewOverlay(dir)
+	}
+	return snapshot.NewCopy(filepath.Join(root, "snapshots", "copy"))
 }
 
 // Result describes a finished build.
@@ -91,15 +108,14 @@ type stageState struct {
 	args    map[string]string // ARGs declared in this stage
 	cmdSet  bool              // CMD given in this stage
 	created time.Time         // newest layer's time
-	// The stage's root filesystem, materialised lazily: rootfs holds the
-	// first applied layers, scanned as tree.
-	rootfs  string
-	applied int
-	tree    tree
+	// rootfs is where the stage's filesystem is mounted while a step
+	// runs (an active snapshot on top of its layers).
+	rootfs string
 }
 
 type builder struct {
 	st       *image.Store
+	sn       snapshot.Snapshotter
 	o        Options
 	df       *dockerfile.Dockerfile
 	bctx     *buildContext
@@ -161,7 +177,13 @@ func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
 		return res, err
 	}
 	defer os.RemoveAll(work)
-	b := &builder{st: st, o: o, df: df, bctx: bctx, work: work, out: out, metaArgs: map[string]*string{}}
+	sn := o.Snapshotter
+	if sn == nil {
+		if sn, err = DefaultSnapshotter(st.Root()); err != nil {
+			return res, fmt.Errorf("snapshotter: %w", err)
+		}
+	}
+	b := &builder{st: st, sn: sn, o: o, df: df, bctx: bctx, work: work, out: out, metaArgs: map[string]*string{}}
 	for _, in := range df.MetaArgs {
 		for _, w := range in.Args {
 			name, def, hasDef := strings.Cut(w, "=")
@@ -614,36 +636,166 @@ func (b *builder) fsStep(ctx context.Context, i int, st *stageState, in dockerfi
 		return nil
 	}
 	b.logStep(in, "")
-	if err := b.materialize(ctx, i, st); err != nil {
-		return err
-	}
-	if err := prepare(); err != nil {
-		return err
-	}
-	after, err := scanTree(st.rootfs)
+	e, err := b.runStep(ctx, st, prepare)
 	if err != nil {
 		return err
-	}
-	changed, deleted := changes(st.tree, after)
-	st.tree = after
-	e := cacheEntry{Created: time.Now().UTC().Truncate(time.Second)}
-	if len(changed)+len(deleted) > 0 {
-		lb, err := writeLayer(ctx, b.st, st.rootfs, changed, deleted)
-		if err != nil {
-			return err
-		}
-		e.Layer, e.DiffID = &lb.Desc, lb.DiffID
 	}
 	if err := b.cachePut(key, e); err != nil {
 		return fmt.Errorf("build cache: %w", err)
 	}
 	st.addLayer(e)
-	if e.Layer != nil {
-		st.applied = len(st.layers) // the rootfs already has it
-	}
 	st.key = key
 	st.history(in, e.Layer == nil)
 	return nil
+}
+
+// runStep performs a step in an active snapshot on top of the stage's
+// layers, mounted in the work directory, and turns the snapshot's changes
+// into a layer; the snapshot is committed under the new chain ID so that
+// the next step starts from it.
+func (b *builder) runStep(ctx context.Context, st *stageState, prepare func() error) (cacheEntry, error) {
+	e := cacheEntry{Created: time.Now().UTC().Truncate(time.Second)}
+	top, err := b.unpackState(ctx, st)
+	if err != nil {
+		return e, err
+	}
+	key := "build-" + randHex()
+	mounts, err := b.sn.Prepare(ctx, key, top)
+	if err != nil {
+		return e, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			b.sn.Remove(context.WithoutCancel(ctx), key)
+		}
+	}()
+	dir, unmount, err := b.mount(mounts)
+	if err != nil {
+		return e, err
+	}
+	defer unmount()
+	st.rootfs = dir
+	err = prepare()
+	st.rootfs = ""
+	if uerr := unmount(); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return e, err
+	}
+	changes, err := b.sn.Changes(ctx, key)
+	if err != nil {
+		return e, fmt.Errorf("snapshot changes: %w", err)
+	}
+	changes = dropMountpoints(changes)
+	if len(changes) == 0 {
+		return e, nil
+	}
+	lb, err := writeLayer(ctx, b.st, changes)
+	if err != nil {
+		return e, err
+	}
+	e.Layer, e.DiffID = &lb.Desc, lb.DiffID
+	chains := image.ChainIDs(append(append([]digest.Digest{}, st.diffIDs...), lb.DiffID))
+	switch err := b.sn.Commit(ctx, chains[len(chains)-1].String(), key); {
+	case err == nil:
+		committed = true
+	case errors.Is(err, snapshot.ErrAlreadyExists):
+		// Another build made the same layer; the deferred Remove drops ours.
+	default:
+		return e, fmt.Errorf("commit snapshot: %w", err)
+	}
+	return e, nil
+}
+
+// mount mounts a snapshot in a new directory of the work directory; the
+// returned function unmounts it (once) and removes the directory.
+func (b *builder) mount(mounts []snapshot.Mount) (string, func() error, error) {
+	dir, err := os.MkdirTemp(b.work, "mnt-")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := snapshot.MountAll(mounts, dir); err != nil {
+		os.Remove(dir)
+		return "", nil, err
+	}
+	done := false
+	return dir, func() error {
+		if done {
+			return nil
+		}
+		done = true
+		if err := snapshot.Unmount(dir); err != nil {
+			return fmt.Errorf("unmount %s: %w", dir, err)
+		}
+		return os.Remove(dir)
+	}, nil
+}
+
+// dropMountpoints removes /proc, /sys and /dev from changes when a RUN's
+// runtime only created them as empty mountpoints.
+func dropMountpoints(changes []archive.Change) []archive.Change {
+	out := changes[:0]
+	for _, c := range changes {
+		if c.Kind == archive.ChangeAdd && (c.Path == "/proc" || c.Path == "/sys" || c.Path == "/dev") {
+			if ents, err := os.ReadDir(c.Source); err == nil && len(ents) == 0 {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// unpackState makes sure the stage's layers are unpacked as committed
+// snapshots and returns the top chain ID ("" without layers). Layers a
+// step of this or an earlier build committed are found by chain ID; the
+// others are unpacked by the store from an unnamed manifest of the state.
+func (b *builder) unpackState(ctx context.Context, st *stageState) (string, error) {
+	if len(st.diffIDs) == 0 {
+		return "", nil
+	}
+	chains := image.ChainIDs(st.diffIDs)
+	top := chains[len(chains)-1].String()
+	if info, err := b.sn.Stat(ctx, top); err == nil && info.Kind == snapshot.KindCommitted {
+		return top, nil
+	}
+	desc, err := b.writeManifest(ctx, st)
+	if err != nil {
+		return "", err
+	}
+	got, err := b.st.Unpack(ctx, b.sn, desc.Digest.String())
+	if err != nil {
+		return "", err
+	}
+	if got != top {
+		return "", fmt.Errorf("unpacked to chain %s, want %s", got, top)
+	}
+	return top, nil
+}
+
+// viewStage mounts a read-only view of a stage's filesystem (COPY
+// --from); the returned function unmounts and removes it.
+func (b *builder) viewStage(ctx context.Context, st *stageState) (string, func(), error) {
+	top, err := b.unpackState(ctx, st)
+	if err != nil {
+		return "", nil, err
+	}
+	key := "build-view-" + randHex()
+	mounts, err := b.sn.View(ctx, key, top)
+	if err != nil {
+		return "", nil, err
+	}
+	dir, unmount, err := b.mount(mounts)
+	if err != nil {
+		b.sn.Remove(context.WithoutCancel(ctx), key)
+		return "", nil, err
+	}
+	return dir, func() {
+		unmount()
+		b.sn.Remove(context.WithoutCancel(ctx), key)
+	}, nil
 }
 
 func (st *stageState) addLayer(e cacheEntry) {
@@ -654,52 +806,6 @@ func (st *stageState) addLayer(e cacheEntry) {
 		st.layers = append(st.layers, *e.Layer)
 		st.diffIDs = append(st.diffIDs, e.DiffID)
 	}
-}
-
-// materialize brings the stage's root filesystem up to date with its
-// layers.
-func (b *builder) materialize(ctx context.Context, i int, st *stageState) error {
-	if st.rootfs == "" {
-		st.rootfs = filepath.Join(b.work, fmt.Sprintf("stage-%d", i), "rootfs")
-		if err := os.MkdirAll(st.rootfs, 0o755); err != nil {
-			return err
-		}
-	}
-	if st.applied == len(st.layers) && st.tree != nil {
-		return nil
-	}
-	for ; st.applied < len(st.layers); st.applied++ {
-		l := st.layers[st.applied]
-		if err := b.applyLayer(ctx, st.rootfs, l.Digest); err != nil {
-			return fmt.Errorf("unpack layer %s: %w", l.Digest, err)
-		}
-	}
-	for _, m := range mountpoints {
-		if err := os.MkdirAll(filepath.Join(st.rootfs, m), 0o755); err != nil {
-			return err
-		}
-	}
-	t, err := scanTree(st.rootfs)
-	if err != nil {
-		return err
-	}
-	st.tree = t
-	return nil
-}
-
-func (b *builder) applyLayer(ctx context.Context, dir string, d digest.Digest) error {
-	rc, err := b.st.GetBlob(ctx, d)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	tr, err := archive.Decompress(rc)
-	if err != nil {
-		return err
-	}
-	defer tr.Close()
-	_, err = archive.Apply(ctx, dir, tr, archive.Options{Whiteouts: archive.WhiteoutDelete, AllowDevices: true})
-	return err
 }
 
 // stepInputs computes a filesystem step's cache-key inputs and returns
@@ -877,10 +983,12 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 	}
 	run := func() error {
 		if from != nil {
-			if err := b.materialize(ctx, indexOf(b.stages, from), from); err != nil {
+			view, release, err := b.viewStage(ctx, from)
+			if err != nil {
 				return err
 			}
-			if srcs, wildcard, err = sources(from.rootfs, srcPatterns, nil); err != nil {
+			defer release()
+			if srcs, wildcard, err = sources(view, srcPatterns, nil); err != nil {
 				return err
 			}
 		}
@@ -910,15 +1018,6 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		return copyInto(st.rootfs, srcs, dest, wildcard, o)
 	}
 	return inputs, run, nil
-}
-
-func indexOf(ss []*stageState, s *stageState) int {
-	for i, x := range ss {
-		if x == s {
-			return i
-		}
-	}
-	return 0
 }
 
 // fileMode converts Unix permission bits (with setuid, setgid, sticky).
@@ -972,6 +1071,20 @@ func (b *builder) addArchive(ctx context.Context, st *stageState, s source, dest
 
 // commit writes the stage's config and manifest and names the image.
 func (b *builder) commit(ctx context.Context, st *stageState) (ocispec.Descriptor, error) {
+	desc, err := b.writeManifest(ctx, st)
+	if err != nil {
+		return desc, err
+	}
+	for _, t := range b.o.Tags {
+		if err := b.st.SetName(ctx, t, desc); err != nil {
+			return desc, err
+		}
+	}
+	return desc, nil
+}
+
+// writeManifest stores the stage's config and an OCI manifest, unnamed.
+func (b *builder) writeManifest(ctx context.Context, st *stageState) (ocispec.Descriptor, error) {
 	cfg := st.cfg
 	cfg.RootFS = v1.RootFS{Type: "layers"}
 	for _, d := range st.diffIDs {
@@ -1007,18 +1120,5 @@ func (b *builder) commit(ctx context.Context, st *stageState) (ocispec.Descripto
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	name := ""
-	if len(b.o.Tags) > 0 {
-		name = b.o.Tags[0]
-	}
-	desc, err := b.st.PutManifest(ctx, mraw, ocispec.MediaTypeImageManifest, name)
-	if err != nil {
-		return desc, err
-	}
-	for _, t := range b.o.Tags[min(1, len(b.o.Tags)):] {
-		if err := b.st.SetName(ctx, t, desc); err != nil {
-			return desc, err
-		}
-	}
-	return desc, nil
+	return b.st.PutManifest(ctx, mraw, ocispec.MediaTypeImageManifest, "")
 }

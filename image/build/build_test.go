@@ -24,6 +24,7 @@ import (
 	"strata/ctr/ctrtest"
 	"strata/image"
 	"strata/image/archive"
+	"strata/image/snapshot"
 )
 
 // TestMain doubles as the container init of RUN steps.
@@ -85,7 +86,8 @@ func busyboxImage(t *testing.T, st *image.Store) {
 type env struct {
 	t   *testing.T
 	st  *image.Store
-	dir string // the build context
+	sn  snapshot.Snapshotter // nil: the default
+	dir string               // the build context
 	log bytes.Buffer
 }
 
@@ -112,7 +114,7 @@ func (e *env) write(files map[string]string) {
 
 func (e *env) build(tag string, args map[string]string) (Result, error) {
 	e.log.Reset()
-	return Build(context.Background(), e.st, Options{ContextDir: e.dir, Tags: []string{tag}, BuildArgs: args, Output: &e.log})
+	return Build(context.Background(), e.st, Options{ContextDir: e.dir, Tags: []string{tag}, BuildArgs: args, Output: &e.log, Snapshotter: e.sn})
 }
 
 func (e *env) mustBuild(tag string, args map[string]string) Result {
@@ -186,16 +188,47 @@ func (e *env) files(name string) (map[string]string, *v1.ConfigFile) {
 	return out, &cf
 }
 
+// fsck checks the store, that no build snapshot is left active and that
+// nothing stays mounted under the store's root.
 func (e *env) fsck() {
 	e.t.Helper()
-	probs, err := e.st.Fsck(context.Background())
+	ctx := context.Background()
+	probs, err := e.st.Fsck(ctx)
 	if err != nil || len(probs) > 0 {
 		e.t.Fatalf("fsck: %v %v", probs, err)
+	}
+	sn := e.sn
+	if sn == nil {
+		if sn, err = DefaultSnapshotter(e.st.Root()); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	sn.Walk(ctx, func(i snapshot.Info) error {
+		if i.Kind != snapshot.KindCommitted {
+			e.t.Errorf("snapshot %s left %s", i.Key, i.Kind)
+		}
+		return nil
+	})
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mi), e.st.Root()) {
+		e.t.Errorf("mounts left under %s", e.st.Root())
 	}
 }
 
 func TestBuildMultiStage(t *testing.T) {
-	e := newEnv(t)
+	t.Run("default", func(t *testing.T) { testMultiStage(t, newEnv(t)) })
+	t.Run("copy", func(t *testing.T) {
+		e := newEnv(t)
+		sn, err := snapshot.NewCopy(filepath.Join(e.st.Root(), "snapshots", "copy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.sn = sn
+		testMultiStage(t, e)
+	})
+}
+
+func testMultiStage(t *testing.T, e *env) {
 	e.write(map[string]string{
 		"Dockerfile": `ARG BASE=busybox:test
 FROM $BASE AS build
@@ -394,6 +427,7 @@ CMD ["/bin/busybox", "cat", "/ok"]
 	if cfg.Config.Cmd[0] != "/bin/busybox" || res.Descriptor.MediaType != ocispec.MediaTypeImageManifest {
 		t.Errorf("cmd %q media type %s", cfg.Config.Cmd, res.Descriptor.MediaType)
 	}
+	e.fsck()
 }
 
 func TestBuildUserAndChown(t *testing.T) {
@@ -486,4 +520,5 @@ func TestBuildCancelled(t *testing.T) {
 	if entries, _ := os.ReadDir(filepath.Join(e.st.Root(), "build", "work")); len(entries) != 0 {
 		t.Errorf("work directories left: %v", entries)
 	}
+	e.fsck()
 }
