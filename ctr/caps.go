@@ -80,7 +80,8 @@ func lastCap() int {
 // not listed. It must run while CAP_SETPCAP is still effective.
 func dropBounding(c *specs.LinuxCapabilities) error {
 	keep := capMask(c.Bounding)
-	for i := 0; i <= lastCap(); i++ {
+	last := lastCap()
+	for i := 0; i <= last; i++ {
 		if keep&(1<<uint(i)) != 0 {
 			continue
 		}

@@ -43,6 +43,10 @@ type CreateOptions struct {
 	// ExtraFiles become descriptors 3, 4, … of the container's process
 	// (runc's --preserve-fds).
 	ExtraFiles []*os.File
+
+	// reap (Run) makes the caller a child subreaper when the init is
+	// forked by the nsenter constructor.
+	reap bool
 }
 
 // Process is a container process (the init, or one started by Exec) as
@@ -267,6 +271,11 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		// The pty is the process's stdio.
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
 	}
+	if opts.reap && plan.mode != nsenter.NoFork {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return nil, fmt.Errorf("subreaper: %w", err)
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
@@ -480,7 +489,7 @@ func (st Store) Start(id string) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("container %q: init did not answer on the exec fifo", id)
 		}
-		time.Sleep(500 * time.Microsecond)
+		waitReadable(f, 10*time.Millisecond)
 	}
 	if buf[0] != '0' {
 		// A startContainer hook failed; the init sends why and exits.
@@ -507,7 +516,7 @@ func (st Store) Start(id string) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("container %q: init did not exec", id)
 		}
-		time.Sleep(200 * time.Microsecond)
+		waitReadable(f, 10*time.Millisecond)
 	}
 	if s.Hooks != nil && len(s.Hooks.Poststart) > 0 {
 		if err := runHooks("poststart", s.Hooks.Poststart, hookState(id, s.Bundle, specs.StateRunning, s.Pid, s.Annotations)); err != nil {
@@ -703,15 +712,9 @@ func (st Store) List() ([]*State, error) {
 // Signals in forward are relayed to the container's process.
 func (st Store) Run(id string, opts CreateOptions, forward <-chan os.Signal) (int, error) {
 	// A container joining or creating its pid namespace through nsenter
-	// has an init that is not our child but is reparented: be its
-	// subreaper so Wait can reap it.
-	if spec, err := LoadSpec(opts.Bundle); err == nil && spec.Linux != nil {
-		if plan, err := planNamespaces(spec.Linux); err == nil && plan.mode != nsenter.NoFork {
-			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-				return -1, fmt.Errorf("subreaper: %w", err)
-			}
-		}
-	}
+	// has an init that is not our child but is reparented: create makes
+	// the caller its subreaper so Wait can reap it.
+	opts.reap = true
 	p, err := st.Create(id, opts)
 	if err != nil {
 		return -1, err
@@ -741,4 +744,14 @@ func (st Store) Run(id string, opts CreateOptions, forward <-chan os.Signal) (in
 		err = derr
 	}
 	return code, err
+}
+
+// waitReadable blocks until f (a non-blocking FIFO) has data or its last
+// writer has gone, or for at most d: the caller reads again and checks
+// that the init is still alive. poll(2) wakes as soon as the init writes
+// or execs, where a sleep-and-retry loop adds up to its interval (more on
+// a busy machine, where the sleeping goroutine is woken late).
+func waitReadable(f *os.File, d time.Duration) {
+	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+	unix.Poll(fds, int(d/time.Millisecond)) // EINTR, timeout: the caller retries
 }

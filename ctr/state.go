@@ -101,7 +101,10 @@ func (st Store) lock(id string) (func(), error) {
 	return func() { unix.Close(fd) }, nil
 }
 
-// save writes state.json atomically (temporary file, fsync, rename).
+// save writes state.json atomically (temporary file, rename). There is
+// no fsync: the state describes processes that do not survive a crash or
+// reboot, it lives under /run (tmpfs on most hosts), and readers only need
+// the rename's atomicity; runc and crun do the same.
 func (st Store) save(s *State) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -114,10 +117,6 @@ func (st Store) save(s *State) error {
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write state: %w", err)
 	}
