@@ -179,8 +179,13 @@ func (s *Store) Load(ctx context.Context, r io.Reader, opts LoadOptions) ([]stri
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	if dm, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(file) }); err == nil && len(dm) > 0 {
-		return s.loadDocker(ctx, file, dm, opts)
+	// An archive that is both (docker ≥ 25, strata) loads through its OCI
+	// index, which keeps manifest digests; a plain docker-archive through
+	// manifest.json.
+	if !tarHas(file, "index.json") {
+		if dm, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(file) }); err == nil && len(dm) > 0 {
+			return s.loadDocker(ctx, file, dm, opts)
+		}
 	}
 	// Otherwise an OCI layout in a tar, unpacked with the layer unpacker's
 	// rules: nothing lands outside the temporary directory.
@@ -265,6 +270,9 @@ func (s *Store) LoadLayout(ctx context.Context, dir string, opts LoadOptions) ([
 		n := opts.Name
 		if n == "" {
 			ann := d.Annotations[ocispec.AnnotationRefName]
+			if full := d.Annotations["io.containerd.image.name"]; full != "" && !strings.ContainsAny(ann, "/:") {
+				ann = full
+			}
 			if ann == "" || !strings.ContainsAny(ann, "/:") {
 				return names, fmt.Errorf("load %s: image %s is named %q, not an image name; give it a name", dir, d.Digest, ann)
 			}
@@ -310,4 +318,23 @@ func layoutImage(ii v1.ImageIndex, d v1.Descriptor) (v1.Image, error) {
 		}
 	}
 	return nil, fmt.Errorf("index %s: nested too deeply", d.Digest)
+}
+
+// tarHas reports whether the tar file has an entry called name (at the top).
+func tarHas(file, name string) bool {
+	f, err := os.Open(file)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return false
+		}
+		if strings.TrimPrefix(h.Name, "./") == name {
+			return true
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"strata/image/snapshot"
 )
 
 // tool finds a command or fails naming the Debian package to install.
@@ -136,6 +138,21 @@ func TestInteropSkopeoUmoci(t *testing.T) {
 	if err != nil || strings.Join(names, " ") != "localhost/umoci/img:2" {
 		t.Fatalf("Load of skopeo's oci-archive: %v %v", names, err)
 	}
+	// A plain docker-archive (manifest.json only) as skopeo writes it.
+	darch := filepath.Join(work, "umoci-docker.tar")
+	run(t, skopeo, "copy", "--quiet", "oci:"+lay+":base", "docker-archive:"+darch+":localhost/umoci/img:3")
+	df, err := os.Open(darch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer df.Close()
+	names, err = s.Load(ctx, df, LoadOptions{})
+	if err != nil || strings.Join(names, " ") != "localhost/umoci/img:3" {
+		t.Fatalf("Load of skopeo's docker-archive: %v %v", names, err)
+	}
+	if _, err := s.Unpack(ctx, mustSnapshotter(t, s), "localhost/umoci/img:3"); err != nil {
+		t.Fatal(err)
+	}
 	cfg, _, err := s.Config(ctx, "localhost/umoci/img:2")
 	if err != nil || len(cfg.Config.Cmd) != 1 || cfg.Config.Cmd[0] != "/bin/sh" {
 		t.Fatalf("config: %+v %v", cfg, err)
@@ -161,4 +178,13 @@ func TestInteropSkopeoUmoci(t *testing.T) {
 			t.Errorf("%s: made-by-umoci %q, %v", drv, b, err)
 		}
 	}
+}
+
+func mustSnapshotter(t *testing.T, s *Store) snapshot.Snapshotter {
+	t.Helper()
+	sn, err := s.Snapshotter("auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sn
 }

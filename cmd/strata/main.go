@@ -32,6 +32,7 @@ func main() {
 	root.AddCommand(newVMCmd())
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newPullCmd(), newPushCmd(), newBuildCmd())
+	root.AddCommand(newImageCmd(), newCommitCmd())
 	root.AddCommand(newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd(), newExecCmd(), newMonitorCmd())
 	if err := root.Execute(); err != nil {
 		var ee exitError
