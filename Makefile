@@ -14,6 +14,7 @@ setup:
 
 build:
 	$(GO) build -o $(BIN) ./cmd/strata
+	$(GO) build -o bin/strata-oci ./cmd/strata-oci
 
 $(OUT)/hello.elf: examples/hello/hello.S
 	@mkdir -p $(OUT)
