@@ -206,6 +206,9 @@ func list(xs []float64) string {
 	s := make([]string, len(xs))
 	for i, x := range xs {
 		s[i] = fmt.Sprintf("%.2f", x)
+		if x < 0.1 {
+			s[i] = fmt.Sprintf("%.3f", x)
+		}
 	}
 	return strings.Join(s, ", ")
 }
