@@ -64,7 +64,7 @@ func ParseReference(s string) (Reference, error) {
 	if s == "" {
 		return r, fmt.Errorf("image name: empty")
 	}
-	if len(s) > 255*2 {
+	if len(s) > 1024 {
 		return r, fmt.Errorf("image name %.40q…: too long", s)
 	}
 	rest := s
@@ -106,6 +106,9 @@ func ParseReference(s string) (Reference, error) {
 		}
 	}
 	r.Path = strings.Join(parts, "/")
+	if len(r.Repository()) > 255 {
+		return r, fmt.Errorf("image name %.40q…: repository name longer than 255 characters", s)
+	}
 	if r.Tag == "" && r.Digest == "" {
 		r.Tag = DefaultTag
 	}

@@ -383,3 +383,53 @@ func TestPrune(t *testing.T) {
 		t.Fatalf("Fsck = %v, %v", ps, err)
 	}
 }
+
+func TestPruneWaitsForLeases(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	img := randomImage(t, 2)
+	release, err := s.Lease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A pull in progress: blobs arrive one by one, not yet named.
+	ls, _ := img.Layers()
+	for _, l := range ls {
+		rc, _ := l.Compressed()
+		h, _ := l.Digest()
+		if _, _, err := s.PutBlob(ctx, rc, digest.Digest(h.String())); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	done := make(chan PruneReport)
+	go func() {
+		rep, err := s.Prune(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	cfg, _ := img.RawConfigFile()
+	if _, err := s.PutBlobBytes(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := img.RawManifest()
+	mt, _ := img.MediaType()
+	if _, err := s.PutManifest(ctx, raw, string(mt), "pulled"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+		t.Fatal("Prune finished while a lease was held")
+	default:
+	}
+	release()
+	rep := <-done
+	if len(rep.Blobs) != 0 {
+		t.Fatalf("Prune removed %v from an image being written", rep.Blobs)
+	}
+	if ps, err := s.Fsck(ctx); err != nil || len(ps) != 0 {
+		t.Fatalf("Fsck = %v, %v", ps, err)
+	}
+}

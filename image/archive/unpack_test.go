@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,4 +273,46 @@ func FuzzUnpack(f *testing.F) {
 			checkOutside(t, base)
 		}
 	})
+}
+
+// gnuSparse builds a tar whose one entry is an old-GNU sparse file of
+// 1 GiB made of a single hole: no data in the archive, a gigabyte of
+// zeros if unpacked naively.
+func gnuSparse(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "hole", Typeflag: tar.TypeReg, Mode: 0o644, Format: tar.FormatGNU}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Close()
+	b := buf.Bytes()
+	b[156] = tar.TypeGNUSparse
+	copy(b[483:495], []byte("10000000000\x00")) // realsize: 1 GiB, octal
+	for i := 148; i < 156; i++ {
+		b[i] = ' '
+	}
+	sum := 0
+	for _, c := range b[:512] {
+		sum += int(c)
+	}
+	copy(b[148:156], []byte(fmt.Sprintf("%06o\x00 ", sum)))
+	return b
+}
+
+func TestApplySparseRefused(t *testing.T) {
+	data := gnuSparse(t)
+	// The crafted header is really a 1 GiB sparse entry to Go's reader.
+	h, err := tar.NewReader(bytes.NewReader(data)).Next()
+	if err != nil || h.Size != 1<<30 {
+		t.Fatalf("crafted sparse header: size %d, %v", h.Size, err)
+	}
+	base := sandbox(t)
+	_, err = Apply(context.Background(), filepath.Join(base, "root"), bytes.NewReader(data), Options{})
+	if !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("Apply: %v, want ErrUnsafe", err)
+	}
+	if _, err := os.Lstat(filepath.Join(base, "root", "hole")); err == nil {
+		t.Error("the sparse entry was written")
+	}
 }
