@@ -1,13 +1,17 @@
 package ctr
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 )
 
 // The console socket protocol (runc's, which podman's conmon and
@@ -111,4 +115,100 @@ func RecvConsole(l *net.UnixListener) (*os.File, error) {
 		return nil, fmt.Errorf("console socket: no descriptor received")
 	}
 	return os.NewFile(uintptr(fds[0]), string(name[:n])), nil
+}
+
+// ConsoleRelay is a console socket of the caller's own, for a terminal
+// container or exec without an outside --console-socket: it receives the
+// pty master and copies between it and the caller's stdio (in raw mode
+// when stdin is a terminal), as runc does in the foreground.
+type ConsoleRelay struct {
+	dir    string
+	path   string
+	l      *net.UnixListener
+	got    chan *os.File
+	master *os.File
+	raw    *term.State
+	rawFd  int
+	done   chan struct{}
+}
+
+// NewConsoleRelay listens on a fresh socket and starts accepting the one
+// connection a container process makes to it.
+func NewConsoleRelay() (*ConsoleRelay, error) {
+	dir, err := os.MkdirTemp("", "strata-console-")
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	path := filepath.Join(dir, "sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	c := &ConsoleRelay{dir: dir, path: path, l: l, got: make(chan *os.File, 1), done: make(chan struct{})}
+	go func() {
+		m, err := RecvConsole(l)
+		if err != nil {
+			m = nil
+		}
+		c.got <- m
+	}()
+	return c, nil
+}
+
+// Path is the socket to pass as the console socket.
+func (c *ConsoleRelay) Path() string { return c.path }
+
+// Relay waits for the pty master — sent before Create or Exec returns —
+// and copies stdin to it and its output to stdout until the pty closes.
+func (c *ConsoleRelay) Relay(stdin io.Reader, stdout io.Writer) error {
+	c.master = <-c.got
+	if c.master == nil {
+		close(c.done)
+		return errors.New("console: no pty master received")
+	}
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if st, err := term.MakeRaw(int(f.Fd())); err == nil {
+			c.raw, c.rawFd = st, int(f.Fd())
+		}
+		c.Resize()
+	}
+	if stdin != nil {
+		go io.Copy(c.master, stdin)
+	}
+	go func() {
+		io.Copy(stdout, c.master) // ends with EIO once every slave is closed
+		close(c.done)
+	}()
+	return nil
+}
+
+// Resize copies the size of the caller's terminal (stdin) to the pty.
+func (c *ConsoleRelay) Resize() {
+	if c.master == nil || c.raw == nil {
+		return
+	}
+	if ws, err := unix.IoctlGetWinsize(c.rawFd, unix.TIOCGWINSZ); err == nil {
+		unix.IoctlSetWinsize(int(c.master.Fd()), unix.TIOCSWINSZ, ws)
+	}
+}
+
+// Wait waits until the pty's output is copied out (the process and every
+// other holder of the slave have closed it).
+func (c *ConsoleRelay) Wait() {
+	if c.master != nil {
+		<-c.done
+	}
+}
+
+// Close restores the caller's terminal and removes the socket.
+func (c *ConsoleRelay) Close() {
+	if c.raw != nil {
+		term.Restore(c.rawFd, c.raw)
+	}
+	if c.master != nil {
+		c.master.Close()
+	}
+	c.l.Close()
+	os.RemoveAll(c.dir)
 }

@@ -5,17 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
-	"golang.org/x/term"
 
 	"strata/ctr"
 )
@@ -97,25 +94,22 @@ func execCmd(store func() ctr.Store, stdin io.Reader, stdout, stderr io.Writer) 
 			}
 			o := ctr.ExecOptions{Process: p, PidFile: pidFile, Detach: detach, ExtraFiles: preserved,
 				ConsoleSocket: consoleSocket, Stdin: stdin, Stdout: stdout, Stderr: stderr}
-			var console *consoleRelay
+			var console *ctr.ConsoleRelay
 			if p.Terminal && consoleSocket == "" {
 				if detach {
 					return errors.New("exec: a terminal with --detach needs --console-socket")
 				}
-				if console, err = newConsoleRelay(); err != nil {
+				if console, err = ctr.NewConsoleRelay(); err != nil {
 					return err
 				}
-				defer console.close()
-				o.ConsoleSocket = console.path
+				defer console.Close()
+				o.ConsoleSocket = console.Path()
 			}
 			var sigs chan os.Signal
 			if !detach {
 				sigs = make(chan os.Signal, 16)
 				signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH)
 				defer signal.Stop(sigs)
-			}
-			if console != nil {
-				console.accept()
 			}
 			proc, err := st.Exec(id, o)
 			if err != nil {
@@ -125,7 +119,7 @@ func execCmd(store func() ctr.Store, stdin io.Reader, stdout, stderr io.Writer) 
 				return nil
 			}
 			if console != nil {
-				if err := console.relay(stdin, stdout); err != nil {
+				if err := console.Relay(stdin, stdout); err != nil {
 					unix.Kill(proc.Pid(), unix.SIGKILL)
 					return err
 				}
@@ -133,7 +127,7 @@ func execCmd(store func() ctr.Store, stdin io.Reader, stdout, stderr io.Writer) 
 			go forward(sigs, proc.Pid(), console)
 			code, err := proc.Wait()
 			if console != nil {
-				console.drain()
+				console.Wait()
 			}
 			if err != nil {
 				return err
@@ -185,11 +179,11 @@ func parseUser(s string) (specs.User, error) {
 }
 
 // forward relays signals to pid; SIGWINCH resizes the pty instead.
-func forward(sigs <-chan os.Signal, pid int, console *consoleRelay) {
+func forward(sigs <-chan os.Signal, pid int, console *ctr.ConsoleRelay) {
 	for sig := range sigs {
 		if sig == unix.SIGWINCH {
 			if console != nil {
-				console.resize()
+				console.Resize()
 			}
 			continue
 		}
@@ -197,90 +191,4 @@ func forward(sigs <-chan os.Signal, pid int, console *consoleRelay) {
 			unix.Kill(pid, s)
 		}
 	}
-}
-
-// consoleRelay is a console socket of our own, for a terminal without
-// --console-socket: it receives the pty master and copies between it and
-// this process's stdio (in raw mode when stdin is a terminal), as runc
-// does in the foreground.
-type consoleRelay struct {
-	dir    string
-	path   string
-	l      *net.UnixListener
-	got    chan *os.File
-	master *os.File
-	state  *term.State
-	done   chan struct{}
-}
-
-func newConsoleRelay() (*consoleRelay, error) {
-	dir, err := os.MkdirTemp("", "strata-console-")
-	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
-	}
-	path := filepath.Join(dir, "sock")
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("console: %w", err)
-	}
-	return &consoleRelay{dir: dir, path: path, l: l, got: make(chan *os.File, 1), done: make(chan struct{})}, nil
-}
-
-func (c *consoleRelay) accept() {
-	go func() {
-		m, err := ctr.RecvConsole(c.l)
-		if err != nil {
-			m = nil
-		}
-		c.got <- m
-	}()
-}
-
-// relay starts copying once the master has arrived.
-func (c *consoleRelay) relay(stdin io.Reader, stdout io.Writer) error {
-	c.master = <-c.got
-	if c.master == nil {
-		return errors.New("console: no pty master received")
-	}
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		if st, err := term.MakeRaw(int(f.Fd())); err == nil {
-			c.state = st
-		}
-		c.resize()
-	}
-	go io.Copy(c.master, stdin)
-	go func() {
-		io.Copy(stdout, c.master)
-		close(c.done)
-	}()
-	return nil
-}
-
-// resize copies this terminal's size to the pty.
-func (c *consoleRelay) resize() {
-	if c.master == nil {
-		return
-	}
-	if ws, err := unix.IoctlGetWinsize(0, unix.TIOCGWINSZ); err == nil {
-		unix.IoctlSetWinsize(int(c.master.Fd()), unix.TIOCSWINSZ, ws)
-	}
-}
-
-// drain waits for the output still buffered in the pty.
-func (c *consoleRelay) drain() {
-	if c.master != nil {
-		<-c.done
-	}
-}
-
-func (c *consoleRelay) close() {
-	if c.state != nil {
-		term.Restore(0, c.state)
-	}
-	if c.master != nil {
-		c.master.Close()
-	}
-	c.l.Close()
-	os.RemoveAll(c.dir)
 }

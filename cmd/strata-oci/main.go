@@ -313,18 +313,17 @@ func preservedFiles(c *cobra.Command) ([]*os.File, error) {
 // runWithConsole is run in the foreground with process.terminal and no
 // --console-socket.
 func runWithConsole(st ctr.Store, id string, o ctr.CreateOptions, sigs chan os.Signal, stdin io.Reader, stdout io.Writer) (int, error) {
-	console, err := newConsoleRelay()
+	console, err := ctr.NewConsoleRelay()
 	if err != nil {
 		return -1, err
 	}
-	defer console.close()
-	o.ConsoleSocket = console.path
-	console.accept()
+	defer console.Close()
+	o.ConsoleSocket = console.Path()
 	relayed := make(chan os.Signal, 16)
 	go func() {
 		for sig := range sigs {
 			if sig == unix.SIGWINCH {
-				console.resize()
+				console.Resize()
 				continue
 			}
 			relayed <- sig
@@ -332,14 +331,14 @@ func runWithConsole(st ctr.Store, id string, o ctr.CreateOptions, sigs chan os.S
 	}()
 	started := make(chan struct{})
 	go func() {
-		if console.relay(stdin, stdout) == nil {
+		if console.Relay(stdin, stdout) == nil {
 			close(started)
 		}
 	}()
 	code, err := st.Run(id, o, relayed)
 	select {
 	case <-started:
-		console.drain()
+		console.Wait()
 	default:
 	}
 	return code, err

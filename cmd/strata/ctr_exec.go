@@ -21,6 +21,7 @@ import (
 type execOptions struct {
 	root        string
 	interactive bool
+	tty         bool
 	env         []string
 	user        string
 	workdir     string
@@ -68,6 +69,7 @@ by signal N); the container keeps running after CMD exits.`,
 	f := c.Flags()
 	rootFlag(c, &o.root)
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "pass stdin to the command")
+	f.BoolVarP(&o.tty, "tty", "t", false, "give the command a pseudo-terminal on this terminal")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set environment variable K=V (repeatable; added to the container's)")
 	f.StringVarP(&o.user, "user", "u", "", "numeric UID[:GID] to run as (default: the container's)")
 	f.StringVarP(&o.workdir, "workdir", "w", "", "working directory (default: the container's)")
@@ -98,9 +100,36 @@ func (fs frontStore) exec(name string, args []string, o *execOptions, stdin io.R
 	if err != nil {
 		return -1, err
 	}
-	proc, err := st.Exec(name, ctr.ExecOptions{Process: p, Stdin: stdin, Stdout: stdout, Stderr: stderr})
+	eo := ctr.ExecOptions{Process: p, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	var console *ctr.ConsoleRelay
+	if o.tty {
+		p.Terminal = true
+		if console, err = ctr.NewConsoleRelay(); err != nil {
+			return -1, err
+		}
+		defer console.Close()
+		eo.ConsoleSocket = console.Path()
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, unix.SIGWINCH)
+		defer signal.Stop(winch)
+		go func() {
+			for range winch {
+				console.Resize()
+			}
+		}()
+	}
+	proc, err := st.Exec(name, eo)
 	if err != nil {
 		return -1, err
+	}
+	if console != nil {
+		// The process sent the pty master before Exec returned.
+		if err := console.Relay(stdin, stdout); err != nil {
+			unix.Kill(proc.Pid(), unix.SIGKILL)
+			proc.Wait()
+			return -1, err
+		}
+		defer console.Wait()
 	}
 	done := make(chan struct{})
 	defer close(done)

@@ -39,6 +39,9 @@ type keeper struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// tty: the container's process has a pty (process.terminal), relayed
+	// to stdin/stdout through a console socket of the keeper's own.
+	tty bool
 	// forward carries signals to relay to the container's init.
 	forward <-chan os.Signal
 	// started is called once the container runs, with its init's pid.
@@ -68,14 +71,41 @@ func (k *keeper) run() (int, error) {
 	}
 	st := k.fs.ctr()
 	st.Warnings = k.warnings
-	p, err := st.Create(name, ctr.CreateOptions{
+	co := ctr.CreateOptions{
 		Bundle: k.fs.bundle(name),
 		Stdin:  k.stdin,
 		Stdout: k.stdout,
 		Stderr: k.stderr,
-	})
+	}
+	var console *ctr.ConsoleRelay
+	if k.tty {
+		var err error
+		if console, err = ctr.NewConsoleRelay(); err != nil {
+			return -1, err
+		}
+		defer console.Close()
+		co.ConsoleSocket = console.Path()
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, unix.SIGWINCH)
+		defer signal.Stop(winch)
+		go func() {
+			for range winch {
+				console.Resize()
+			}
+		}()
+	}
+	p, err := st.Create(name, co)
 	if err != nil {
 		return -1, err
+	}
+	if console != nil {
+		// The init sent the pty master before create returned.
+		if err := console.Relay(k.stdin, k.stdout); err != nil {
+			unix.Kill(p.Pid(), unix.SIGKILL)
+			p.Wait()
+			st.Delete(name, true)
+			return -1, err
+		}
 	}
 	fail := func(err error) (int, error) {
 		// The init is our child: kill and reap it, then delete what
@@ -127,6 +157,9 @@ func (k *keeper) run() (int, error) {
 	}
 	code, werr := p.Wait()
 	close(done)
+	if console != nil {
+		console.Wait() // the output still in the pty
+	}
 	if werr != nil {
 		k.log.Warn("wait for container", "container", name, "err", werr)
 	}

@@ -529,6 +529,13 @@ func TestExec(t *testing.T) {
 	if out, _, code = exec("not for you\n", "ex", "--", "cat"); out != "" || code != 0 {
 		t.Fatalf("exec without -i: cat read %q, status %d; want nothing", out, code)
 	}
+	// -t: a pty (output with the terminal's CRLF), -it: input through it.
+	if out, errOut, code = exec("", "-t", "ex", "--", "sh", "-c", "tty; exit 4"); !strings.HasPrefix(out, "/dev/pts/") || code != 4 {
+		t.Fatalf("exec -t: %q (stderr %q), status %d; want a /dev/pts name, 4", out, errOut, code)
+	}
+	if out, errOut, code = exec("typed\n", "-it", "ex", "--", "sh", "-c", "read l; echo got-$l"); !strings.Contains(out, "got-typed") || code != 0 {
+		t.Fatalf("exec -it: %q (stderr %q), status %d", out, errOut, code)
+	}
 	if _, _, err := e.strata("exec", "ex", "--", "/no/such/binary"); err == nil || !strings.Contains(err.Error(), "/no/such/binary") {
 		t.Fatalf("exec of a missing binary: %v; want an error naming it", err)
 	}

@@ -40,6 +40,7 @@ type runOptions struct {
 	rm       bool
 	name     string
 	detach   bool
+	tty      bool
 	bridge   string
 	subnet   string
 }
@@ -88,6 +89,7 @@ default), host, or bridge (a veth on the bridge strata0 and an address from
 	f.StringVar(&o.bridge, "bridge", ctrnet.DefaultBridge, "bridge of --network bridge")
 	f.StringVar(&o.subnet, "subnet", ctrnet.DefaultSubnet, "IPv4 subnet of --network bridge's bridge (its .1 is the gateway)")
 	f.BoolVarP(&o.detach, "detach", "d", false, "run in the background, print the name; output goes to the log (strata logs)")
+	f.BoolVarP(&o.tty, "tty", "t", false, "give the container a pseudo-terminal on this terminal (foreground only; TERM=xterm)")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount HOST:CTR[:ro] (repeatable)")
 	f.BoolVar(&o.rm, "rm", false, "remove the bundle (config, log, exit status) too when the container exits")
 	f.StringVar(&o.name, "name", "", "container name (default: a random one)")
@@ -97,6 +99,9 @@ default), host, or bridge (a veth on the bridge strata0 and an address from
 func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	if o.rootfs == "" {
 		return errors.New("--rootfs is required")
+	}
+	if o.tty && o.detach {
+		return errors.New("-t with -d: a detached container's output goes to its log; run it in the foreground for a terminal")
 	}
 	rootfs, err := filepath.Abs(o.rootfs)
 	if err != nil {
@@ -185,6 +190,7 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	k := &keeper{
 		fs: fs, meta: meta,
 		stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
+		tty:      o.tty,
 		forward:  sigs,
 		started:  func(int) { running = true },
 		log:      slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
@@ -233,6 +239,7 @@ func buildSpec(o *runOptions, rootfs, name string, args []string) (*specs.Spec, 
 		Process: &specs.Process{
 			Args:            args,
 			Env:             env,
+			Terminal:        o.tty,
 			Cwd:             filepath.Clean(o.workdir),
 			User:            user,
 			NoNewPrivileges: true,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,4 +286,19 @@ func FuzzParseVolume(f *testing.F) {
 			t.Fatalf("parseVolume(%q) = %+v", s, m)
 		}
 	})
+}
+
+func TestRunTTY(t *testing.T) {
+	e := newRunEnv(t)
+	out, errs, code := e.run([]string{"-t"}, "sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty; exit 6")
+	if code != 6 || !strings.HasPrefix(out, "/dev/pts/0") || !strings.Contains(out, "stdin-is-a-tty") {
+		t.Fatalf("run -t: %q (stderr %q), status %d", out, errs, code)
+	}
+	c := newRunCmd()
+	c.SetArgs([]string{"--root", e.root, "--rootfs", e.rootfs, "-t", "-d", "--", "true"})
+	c.SetOut(io.Discard)
+	c.SetErr(io.Discard)
+	if err := c.Execute(); err == nil || !strings.Contains(err.Error(), "-t with -d") {
+		t.Fatalf("run -t -d: %v; want refused", err)
+	}
 }
