@@ -13,12 +13,13 @@ import (
 func newBuildCmd() *cobra.Command {
 	var (
 		root, file, network string
+		target              string
 		tags, buildArgs     []string
 		noCache, quiet      bool
 		pull                registryFlags
 	)
 	c := &cobra.Command{
-		Use:   "build [-t NAME[:TAG]] [-f Dockerfile] [--build-arg K=V] CONTEXT",
+		Use:   "build [-t NAME[:TAG]] [-f Dockerfile] [--target STAGE] [--build-arg K=V] CONTEXT",
 		Short: "build an image from a Dockerfile into the image store",
 		Long: `build runs the Dockerfile's last stage (and the stages it needs) into the
 image store: RUN in a strata container over the stage's root filesystem, COPY
@@ -42,7 +43,7 @@ the store are pulled.`,
 				return err
 			}
 			o := build.Options{
-				ContextDir: args[0], Dockerfile: file, Tags: tags, BuildArgs: ba,
+				ContextDir: args[0], Dockerfile: file, Target: target, Tags: tags, BuildArgs: ba,
 				NoCache: noCache, Network: network, Output: cmd.ErrOrStderr(),
 			}
 			if quiet {
@@ -69,6 +70,7 @@ the store are pulled.`,
 	f.StringVar(&root, "root", "", "store root (default $STRATA_ROOT, else /var/lib/strata)")
 	f.StringArrayVarP(&tags, "tag", "t", nil, "name the image NAME[:TAG] (repeatable)")
 	f.StringVarP(&file, "file", "f", "", "Dockerfile path (default CONTEXT/Dockerfile)")
+	f.StringVar(&target, "target", "", "build this stage (default: the last)")
 	f.StringArrayVar(&buildArgs, "build-arg", nil, "set an ARG: K=V (repeatable)")
 	f.BoolVar(&noCache, "no-cache", false, "run every step (the cache is still refreshed)")
 	f.StringVar(&network, "network", "none", "network for RUN: none (loopback only) or host")

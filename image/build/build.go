@@ -49,6 +49,8 @@ type Options struct {
 	ContextDir string
 	// Dockerfile is the Dockerfile's path (default ContextDir/Dockerfile).
 	Dockerfile string
+	// Target is the stage to build (default: the last).
+	Target string
 	// Tags name the image (none: the image is stored unnamed).
 	Tags []string
 	// BuildArgs override ARG defaults.
@@ -128,7 +130,8 @@ type builder struct {
 	cached   int
 }
 
-// Build builds the Dockerfile's last stage and names it with o.Tags.
+// Build builds the Dockerfile's last stage (or o.Target) and names it
+// with o.Tags.
 func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
 	var res Result
 	if o.Network == "" {
@@ -200,7 +203,14 @@ func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
 			b.metaArgs[name] = v
 		}
 	}
-	need, err := b.neededStages()
+	target := len(df.Stages) - 1
+	if o.Target != "" {
+		var ok bool
+		if target, ok = b.stageIndex(strings.ToLower(o.Target), len(df.Stages)); !ok {
+			return res, fmt.Errorf("target %q: no stage of that name", o.Target)
+		}
+	}
+	need, err := b.neededStages(target)
 	if err != nil {
 		return res, err
 	}
@@ -218,7 +228,7 @@ func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
 			return res, err
 		}
 	}
-	last := b.stages[len(b.stages)-1]
+	last := b.stages[target]
 	desc, err := b.commit(ctx, last)
 	if err != nil {
 		return res, err
@@ -250,7 +260,7 @@ func (b *builder) stageIndex(ref string, n int) (int, bool) {
 
 // neededStages marks the last stage and every stage it depends on (as a
 // base or through COPY --from).
-func (b *builder) neededStages() ([]bool, error) {
+func (b *builder) neededStages(target int) ([]bool, error) {
 	n := len(b.df.Stages)
 	need := make([]bool, n)
 	var mark func(i int) error
@@ -271,18 +281,17 @@ func (b *builder) neededStages() ([]bool, error) {
 		}
 		for _, in := range s.Instructions {
 			if from, ok := in.Flag("from"); ok && (in.Cmd == "COPY") {
-				j, ok := b.stageIndex(from, i)
-				if !ok {
-					return &Error{in.Line, in.Cmd, fmt.Errorf("--from=%s: no earlier stage of that name (images are not supported as --from)", from)}
-				}
-				if err := mark(j); err != nil {
-					return err
-				}
+				if j, ok := b.stageIndex(from, i); ok {
+					if err := mark(j); err != nil {
+						return err
+					}
+				} // otherwise an image
+
 			}
 		}
 		return nil
 	}
-	return need, mark(n - 1)
+	return need, mark(target)
 }
 
 func (b *builder) logStep(in dockerfile.Instruction, note string) {
@@ -354,14 +363,11 @@ func (b *builder) from(ctx context.Context, i int, s dockerfile.Stage) (*stageSt
 			st.key, st.created = p.key, p.created
 			return st, nil
 		}
-		desc, m, err := b.st.Manifest(ctx, base)
-		if errors.Is(err, image.ErrNotFound) {
-			fmt.Fprintf(b.out, "pulling %s\n", base)
-			if _, perr := registry.Pull(ctx, b.st, base, b.o.Pull); perr != nil {
-				return nil, &Error{s.From.Line, "FROM", fmt.Errorf("image %s is not in the store and pulling it failed: %w", base, perr)}
-			}
-			desc, m, err = b.st.Manifest(ctx, base)
+		desc, err := b.baseImage(ctx, base)
+		if err != nil {
+			return nil, &Error{s.From.Line, "FROM", err}
 		}
+		_, m, err := b.st.Manifest(ctx, desc.Digest.String())
 		if err != nil {
 			return nil, &Error{s.From.Line, "FROM", err}
 		}
@@ -383,6 +389,20 @@ func (b *builder) from(ctx context.Context, i int, s dockerfile.Stage) (*stageSt
 		st.created = st.cfg.Created.Time
 	}
 	return st, nil
+}
+
+// baseImage resolves an image in the store, pulling it when it is
+// missing, and returns its manifest's descriptor.
+func (b *builder) baseImage(ctx context.Context, ref string) (ocispec.Descriptor, error) {
+	desc, _, err := b.st.Manifest(ctx, ref)
+	if errors.Is(err, image.ErrNotFound) {
+		fmt.Fprintf(b.out, "pulling %s\n", ref)
+		if _, perr := registry.Pull(ctx, b.st, ref, b.o.Pull); perr != nil {
+			return desc, fmt.Errorf("image %s is not in the store and pulling it failed: %w", ref, perr)
+		}
+		desc, _, err = b.st.Manifest(ctx, ref)
+	}
+	return desc, err
 }
 
 // ociLayer maps Docker layer media types to their OCI equivalents.
@@ -782,6 +802,21 @@ func (b *builder) viewStage(ctx context.Context, st *stageState) (string, func()
 	if err != nil {
 		return "", nil, err
 	}
+	return b.viewChain(ctx, top)
+}
+
+// viewImage mounts a read-only view of a stored image (COPY
+// --from=IMAGE).
+func (b *builder) viewImage(ctx context.Context, desc ocispec.Descriptor) (string, func(), error) {
+	top, err := b.st.Unpack(ctx, b.sn, desc.Digest.String())
+	if err != nil {
+		return "", nil, err
+	}
+	return b.viewChain(ctx, top)
+}
+
+// viewChain mounts a read-only view of the committed snapshot top.
+func (b *builder) viewChain(ctx context.Context, top string) (string, func(), error) {
 	key := "build-view-" + randHex()
 	mounts, err := b.sn.View(ctx, key, top)
 	if err != nil {
@@ -908,6 +943,7 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
 	var o copyOpts
 	var from *stageState
+	var fromImage ocispec.Descriptor // COPY --from=IMAGE
 	for _, f := range in.Flags {
 		switch f.Name {
 		case "chown", "chmod":
@@ -915,11 +951,17 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 			if in.Cmd != "COPY" {
 				return nil, nil, errors.New("ADD --from is not supported")
 			}
-			j, ok := b.stageIndex(f.Value, i)
-			if !ok {
-				return nil, nil, fmt.Errorf("--from=%s: no earlier stage of that name", f.Value)
+			if j, ok := b.stageIndex(f.Value, i); ok {
+				from = b.stages[j]
+				continue
 			}
-			from = b.stages[j]
+			ref, err := b.expand(st, f.Value)
+			if err != nil {
+				return nil, nil, err
+			}
+			if fromImage, err = b.baseImage(ctx, ref); err != nil {
+				return nil, nil, fmt.Errorf("--from=%s: %w", f.Value, err)
+			}
 		default:
 			return nil, nil, fmt.Errorf("%s --%s is not supported", in.Cmd, f.Name)
 		}
@@ -967,7 +1009,12 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 	var srcs []source
 	var wildcard bool
 	var err error
-	if from == nil {
+	switch {
+	case from != nil:
+		inputs = append(inputs, "stage", from.key)
+	case fromImage.Digest != "":
+		inputs = append(inputs, "image", fromImage.Digest.String())
+	default:
 		srcs, wildcard, err = sources(b.bctx.dir, srcPatterns, b.bctx.filterFunc())
 		if err != nil {
 			return nil, nil, err
@@ -978,12 +1025,17 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		}
 		inputs = append(inputs, "context", h)
 		o.ignored, o.ctxRoot = b.bctx.filterFunc(), b.bctx.dir
-	} else {
-		inputs = append(inputs, "stage", from.key)
 	}
 	run := func() error {
-		if from != nil {
-			view, release, err := b.viewStage(ctx, from)
+		if from != nil || fromImage.Digest != "" {
+			var view string
+			var release func()
+			var err error
+			if from != nil {
+				view, release, err = b.viewStage(ctx, from)
+			} else {
+				view, release, err = b.viewImage(ctx, fromImage)
+			}
 			if err != nil {
 				return err
 			}

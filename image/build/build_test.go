@@ -278,6 +278,21 @@ CMD ["cat", "msg.txt"]
 	if len(cfg.RootFS.DiffIDs) != 2 || len(cfg.History) != 8 {
 		t.Errorf("%d diff IDs (want 2: the COPYs; /data exists for WORKDIR), %d history entries (want 8)", len(cfg.RootFS.DiffIDs), len(cfg.History))
 	}
+	// History: one entry per instruction of the final stage, layer-less
+	// ones marked empty, in order.
+	wantHist := []struct {
+		by    string
+		empty bool
+	}{
+		{"COPY --from=build /out/ /data/", false}, {"COPY --from=build /bin/busybox /bin/", false},
+		{"LABEL", true}, {"EXPOSE", true}, {"USER 1000:50", true}, {"WORKDIR /data", true},
+		{"ENTRYPOINT", true}, {`CMD ["cat", "msg.txt"]`, true},
+	}
+	for i, h := range cfg.History {
+		if i < len(wantHist) && (!strings.HasPrefix(h.CreatedBy, wantHist[i].by) || h.EmptyLayer != wantHist[i].empty) {
+			t.Errorf("history[%d] = %q empty=%v, want %q empty=%v", i, h.CreatedBy, h.EmptyLayer, wantHist[i].by, wantHist[i].empty)
+		}
+	}
 	// The build stage's deletion became a whiteout in its layer.
 	if !strings.Contains(e.log.String(), "STEP 6/15 (line 7): RUN rm /etc/group") {
 		t.Errorf("log:\n%s", e.log.String())
@@ -519,6 +534,45 @@ func TestBuildCancelled(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(e.st.Root(), "build", "work")); len(entries) != 0 {
 		t.Errorf("work directories left: %v", entries)
+	}
+	e.fsck()
+}
+
+func TestBuildTargetAndCopyFromImage(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{"Dockerfile": `FROM busybox:test AS base
+RUN echo base > /base
+FROM base AS dev
+RUN echo dev > /dev-only
+FROM scratch AS final
+COPY --from=busybox:test /etc/passwd /passwd
+COPY --from=base /base /base
+`})
+	ctx := context.Background()
+	res, err := Build(ctx, e.st, Options{ContextDir: e.dir, Tags: []string{"t:dev"}, Target: "DEV", Output: &e.log})
+	if err != nil {
+		t.Fatalf("--target dev: %v\n%s", err, e.log.String())
+	}
+	if res.Steps != 4 || strings.Contains(e.log.String(), "passwd") {
+		t.Errorf("--target dev ran %d steps (want 4, not the final stage):\n%s", res.Steps, e.log.String())
+	}
+	files, _ := e.files("t:dev")
+	if files["/base"] != "base\n" || files["/dev-only"] != "dev\n" {
+		t.Errorf("dev stage: /base %q /dev-only %q", files["/base"], files["/dev-only"])
+	}
+	e.log.Reset()
+	if _, err := Build(ctx, e.st, Options{ContextDir: e.dir, Tags: []string{"t:final"}, Output: &e.log}); err != nil {
+		t.Fatalf("final: %v\n%s", err, e.log.String())
+	}
+	if strings.Contains(e.log.String(), "dev-only") {
+		t.Errorf("the unused dev stage was built:\n%s", e.log.String())
+	}
+	files, _ = e.files("t:final")
+	if !strings.HasPrefix(files["/passwd"], "root:x:0:0") || files["/base"] != "base\n" || len(files) != 2 {
+		t.Errorf("final stage files: %v", sortedKeys(files))
+	}
+	if _, err := Build(ctx, e.st, Options{ContextDir: e.dir, Target: "nope"}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("--target nope: %v", err)
 	}
 	e.fsck()
 }

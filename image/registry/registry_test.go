@@ -428,3 +428,35 @@ func TestPullUnpack(t *testing.T) {
 	}
 	fsckClean(t, st)
 }
+
+func TestConcurrentPulls(t *testing.T) {
+	ctx := context.Background()
+	reg := startRegistry(t, registrytest.Options{})
+	img := randomImage(t, 128<<10, 4)
+	ref := reg.Addr + "/conc/app:1"
+	if _, err := PushImage(ctx, img, ref, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := img.Digest()
+	st := openStore(t)
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			res, err := Pull(ctx, st, ref, Options{Jobs: 2, UnpackDir: t.TempDir()})
+			if err == nil && res.Descriptor.Digest.String() != want.String() {
+				err = fmt.Errorf("pulled %s, want %s", res.Descriptor.Digest, want)
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	fsckClean(t, st)
+	names, err := st.List(ctx)
+	if err != nil || len(names) != 1 {
+		t.Errorf("names after 4 concurrent pulls: %v %v", names, err)
+	}
+}
