@@ -157,7 +157,7 @@ func TestInteropSkopeoUmoci(t *testing.T) {
 	if err != nil || len(cfg.Config.Cmd) != 1 || cfg.Config.Cmd[0] != "/bin/sh" {
 		t.Fatalf("config: %+v %v", cfg, err)
 	}
-	for drv, open := range snapshotters(t) {
+	for drv, open := range snapshotters() {
 		sn, err := open(filepath.Join(s.Root(), "snapshots", drv))
 		if err != nil {
 			t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 
 // busyboxRootfs is a tar of a tiny root filesystem around Debian's
 // busybox-static.
-func busyboxRootfs(t *testing.T) []byte {
+func busyboxRootfs(t testing.TB) []byte {
 	t.Helper()
 	bb, err := exec.LookPath("busybox")
 	if err != nil {
@@ -50,7 +50,7 @@ func busyboxRootfs(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-func snapshotters(t *testing.T) map[string]func(string) (snapshot.Snapshotter, error) {
+func snapshotters() map[string]func(string) (snapshot.Snapshotter, error) {
 	return map[string]func(string) (snapshot.Snapshotter, error){
 		"overlay": func(d string) (snapshot.Snapshotter, error) { return snapshot.NewOverlay(d) },
 		"copy":    func(d string) (snapshot.Snapshotter, error) { return snapshot.NewCopy(d) },
@@ -67,7 +67,7 @@ func countSnapshots(t *testing.T, sn snapshot.Snapshotter) int {
 
 func TestImportUnpackCommitPrune(t *testing.T) {
 	rootfs := busyboxRootfs(t)
-	for drv, open := range snapshotters(t) {
+	for drv, open := range snapshotters() {
 		t.Run(drv, func(t *testing.T) {
 			ctx := context.Background()
 			s := newStore(t)
