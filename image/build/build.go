@@ -116,6 +116,7 @@ type stageState struct {
 }
 
 type builder struct {
+	hashes   *hashCache
 	st       *image.Store
 	sn       snapshot.Snapshotter
 	o        Options
@@ -186,7 +187,13 @@ func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
 			return res, fmt.Errorf("snapshotter: %w", err)
 		}
 	}
-	b := &builder{st: st, sn: sn, o: o, df: df, bctx: bctx, work: work, out: out, metaArgs: map[string]*string{}}
+	b := &builder{hashes: loadHashCache(st.Root(), bctx.dir), st: st, sn: sn, o: o, df: df, bctx: bctx, work: work, out: out, metaArgs: map[string]*string{}}
+	defer func() {
+		// Only a speed-up: a build never fails for it.
+		if err := b.hashes.save(); err != nil {
+			fmt.Fprintf(out, "warning: %v\n", err)
+		}
+	}()
 	for _, in := range df.MetaArgs {
 		for _, w := range in.Args {
 			name, def, hasDef := strings.Cut(w, "=")
@@ -1019,7 +1026,7 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		if err != nil {
 			return nil, nil, err
 		}
-		h, err := hashSources(srcs, b.bctx.dir, b.bctx.filterFunc())
+		h, err := hashSources(srcs, b.bctx.dir, b.bctx.filterFunc(), b.hashes.sum)
 		if err != nil {
 			return nil, nil, err
 		}

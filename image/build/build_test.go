@@ -576,3 +576,29 @@ COPY --from=base /base /base
 	}
 	e.fsck()
 }
+
+func TestHashCache(t *testing.T) {
+	root, dir := t.TempDir(), t.TempDir()
+	p := filepath.Join(dir, "f")
+	os.WriteFile(p, []byte("one"), 0o644)
+	c := loadHashCache(root, dir)
+	s1, err := c.sum(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.save(); err != nil {
+		t.Fatal(err)
+	}
+	c = loadHashCache(root, dir)
+	if s, _ := c.sum(p); s != s1 || c.changed {
+		t.Errorf("unchanged file: %s (changed=%v), want %s from the cache", s, c.changed, s1)
+	}
+	// Same size, mtime put back: ctime still gives the change away.
+	fi, _ := os.Stat(p)
+	os.WriteFile(p, []byte("two"), 0o644)
+	os.Chtimes(p, fi.ModTime(), fi.ModTime())
+	c = loadHashCache(root, dir)
+	if s, _ := c.sum(p); s == s1 || !c.changed {
+		t.Errorf("rewritten file with its old mtime kept the old sum %s", s)
+	}
+}

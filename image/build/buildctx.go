@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -163,7 +162,7 @@ func errNotInContext(err error) error {
 
 // hashSources digests what the sources contain (names, modes, contents,
 // link targets), minus ignored paths: the cache key of a COPY.
-func hashSources(srcs []source, root string, ignored filterFunc) (string, error) {
+func hashSources(srcs []source, root string, ignored filterFunc, sum func(string) (string, error)) (string, error) {
 	h := sha256.New()
 	for _, s := range srcs {
 		fmt.Fprintf(h, "src %s\n", s.rel)
@@ -193,17 +192,11 @@ func hashSources(srcs []source, root string, ignored filterFunc) (string, error)
 				}
 				fmt.Fprintf(h, " -> %q", t)
 			case fi.Mode().IsRegular():
-				f, err := os.Open(hp)
+				fs, err := sum(hp)
 				if err != nil {
 					return err
 				}
-				fh := sha256.New()
-				_, err = io.Copy(fh, f)
-				f.Close()
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(h, " %x", fh.Sum(nil))
+				fmt.Fprintf(h, " %s", fs)
 			}
 			h.Write([]byte{'\n'})
 			return nil
