@@ -155,32 +155,42 @@ func (s *Store) CommitDir(ctx context.Context, sn snapshot.Snapshotter, rootfs, 
 // Change sources point into rootfs; call cleanup when done with them.
 func (s *Store) DiffDir(ctx context.Context, sn snapshot.Snapshotter, rootfs, baseImage string) ([]archive.Change, func(), error) {
 	nop := func() {}
-	top, err := s.Unpack(ctx, sn, baseImage)
+	release, err := s.Lease(ctx)
 	if err != nil {
 		return nil, nop, err
 	}
+	top, err := s.Unpack(ctx, sn, baseImage)
+	if err != nil {
+		release()
+		return nil, nop, err
+	}
 	if top == "" {
+		release()
 		ch, err := snapshot.DiffDirs(ctx, "", rootfs)
 		return ch, nop, err
 	}
 	key := "diff-view-" + randomSuffix()
 	ms, err := sn.View(ctx, key, top)
 	if err != nil {
+		release()
 		return nil, nop, err
 	}
 	mnt, err := os.MkdirTemp(s.tmpDir(), "view-")
 	if err != nil {
 		sn.Remove(ctx, key)
+		release()
 		return nil, nop, err
 	}
 	cleanup := func() {
 		snapshot.Unmount(mnt)
 		os.Remove(mnt)
 		sn.Remove(context.WithoutCancel(ctx), key)
+		release()
 	}
 	if err := snapshot.MountAll(ms, mnt); err != nil {
 		os.Remove(mnt)
 		sn.Remove(ctx, key)
+		release()
 		return nil, nop, err
 	}
 	ch, err := snapshot.DiffDirs(ctx, mnt, rootfs)

@@ -155,9 +155,16 @@ func (s *Store) Prune(ctx context.Context, sns ...snapshot.Snapshotter) (PruneRe
 			rep.Bytes += fi.Size()
 		}
 	}
+	// Leftovers of crashed writers (live ones hold leases). A crashed
+	// diff may have left a view mounted here: detach it first, so that
+	// removal never reaches into a snapshot.
 	tmps, _ := os.ReadDir(s.tmpDir())
 	for _, t := range tmps {
-		os.RemoveAll(filepath.Join(s.tmpDir(), t.Name()))
+		p := filepath.Join(s.tmpDir(), t.Name())
+		if t.IsDir() {
+			_ = unix.Unmount(p, unix.MNT_DETACH)
+		}
+		os.RemoveAll(p)
 	}
 	if len(sns) > 0 {
 		chains := map[string]bool{}

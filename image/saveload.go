@@ -164,6 +164,11 @@ type LoadOptions struct {
 // means docker) from r and stores its images; it returns the names given.
 // Every blob is verified as it is stored.
 func (s *Store) Load(ctx context.Context, r io.Reader, opts LoadOptions) ([]string, error) {
+	release, err := s.Lease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	tmp, err := os.MkdirTemp(s.tmpDir(), "load-")
 	if err != nil {
 		return nil, err

@@ -225,3 +225,38 @@ func TestUnpackCorruptLayerLeavesNoSnapshot(t *testing.T) {
 
 func snapshotMount(ms []snapshot.Mount, target string) error { return snapshot.MountAll(ms, target) }
 func snapshotUnmount(target string) error                    { return snapshot.Unmount(target) }
+
+// A crashed diff can leave a snapshot mounted under ROOT/tmp; Prune's
+// cleanup of tmp must detach it, not delete through it.
+func TestPruneDoesNotDeleteThroughMounts(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	sn, err := snapshot.NewCopy(filepath.Join(s.Root(), "snapshots", "copy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(ctx, bytes.NewReader(busyboxRootfs(t)), "bb", HistoryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.PrepareRootfs(ctx, sn, "bb", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnt := filepath.Join(s.Root(), "tmp", "view-crashed")
+	must(t, os.Mkdir(mnt, 0o700))
+	must(t, snapshot.MountAll(ms, mnt))
+	if _, err := s.Prune(ctx, sn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(mnt); err == nil {
+		snapshot.Unmount(mnt)
+		t.Fatal("the leftover mount point is still there")
+	}
+	dir, err := sn.UpperDir(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bin/busybox")); err != nil {
+		t.Fatalf("the container's snapshot lost its files: %v", err)
+	}
+}
