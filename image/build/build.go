@@ -920,17 +920,14 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 		if err := b.ensureWorkdir(st); err != nil {
 			return err
 		}
-		var uid, gid uint32
-		if u := st.cfg.Config.User; u != "" {
-			var err error
-			if uid, gid, err = resolveUser(st.rootfs, u); err != nil {
-				return err
-			}
+		uid, gid, extra, err := image.ResolveUser(st.rootfs, st.cfg.Config.User)
+		if err != nil {
+			return err
 		}
 		tw := &tailWriter{w: b.out, keep: 4096}
 		code, err := runContainer(ctx, runSpec{
 			rootfs: st.rootfs, args: args, env: env, cwd: st.workdir(),
-			uid: uid, gid: gid, network: b.o.Network,
+			uid: uid, gid: gid, groups: extra, network: b.o.Network,
 		}, filepath.Join(b.work, "ctr"), tw)
 		if err != nil {
 			return err
@@ -1052,7 +1049,7 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 			}
 		}
 		if chown != "" {
-			uid, gid, err := resolveUser(st.rootfs, chown)
+			uid, gid, _, err := image.ResolveUser(st.rootfs, chown)
 			if err != nil {
 				return fmt.Errorf("--chown=%s: %w", chown, err)
 			}

@@ -54,7 +54,7 @@ func busyboxImage(t *testing.T, st *image.Store) {
 		tw.WriteHeader(&tar.Header{Name: "bin/" + a, Typeflag: tar.TypeSymlink, Linkname: "busybox", Mode: 0o777})
 	}
 	passwd := "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n"
-	group := "root:x:0:\napp:x:1000:\nstaff:x:50:\n"
+	group := "root:x:0:\napp:x:1000:\nstaff:x:50:app\n"
 	tw.WriteHeader(&tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755})
 	tw.WriteHeader(&tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(passwd))})
 	tw.Write([]byte(passwd))
@@ -448,12 +448,12 @@ CMD ["/bin/busybox", "cat", "/ok"]
 func TestBuildUserAndChown(t *testing.T) {
 	e := newEnv(t)
 	e.write(map[string]string{
-		"Dockerfile": "FROM busybox:test\nCOPY --chown=app:staff f.txt /home/app/\nUSER app\nRUN id -u > /tmp/uid; id -g >> /tmp/uid\n",
+		"Dockerfile": "FROM busybox:test\nCOPY --chown=app:staff f.txt /home/app/\nUSER app\nRUN id -u > /tmp/uid; id -g >> /tmp/uid; id -G >> /tmp/uid\n",
 		"f.txt":      "x",
 	})
 	e.mustBuild("user:1", nil)
 	files, _ := e.files("user:1")
-	if files["/tmp/uid"] != "1000\n1000\n" {
+	if files["/tmp/uid"] != "1000\n1000\n1000 50\n" {
 		t.Errorf("RUN as app: %q", files["/tmp/uid"])
 	}
 	// Ownership is in the layer: read it back.

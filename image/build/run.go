@@ -31,7 +31,8 @@ type runSpec struct {
 	env      []string
 	cwd      string
 	uid, gid uint32
-	network  string // "none" or "host"
+	groups   []uint32 // additional groups
+	network  string   // "none" or "host"
 }
 
 // mountpoints are created in a root filesystem before a RUN (and before
@@ -48,7 +49,7 @@ func (r runSpec) config() *specs.Spec {
 			Args:         r.args,
 			Env:          r.env,
 			Cwd:          r.cwd,
-			User:         specs.User{UID: r.uid, GID: r.gid},
+			User:         specs.User{UID: r.uid, GID: r.gid, AdditionalGids: r.groups},
 			Capabilities: &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
 		},
 		Hostname: "strata-build",
