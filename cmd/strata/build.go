@@ -13,7 +13,7 @@ import (
 func newBuildCmd() *cobra.Command {
 	var (
 		root, file, network string
-		target              string
+		target, snapshotter string
 		tags, buildArgs     []string
 		noCache, quiet      bool
 		pull                registryFlags
@@ -52,6 +52,9 @@ the store are pulled.`,
 			if o.Pull, err = pull.options(cmd); err != nil {
 				return err
 			}
+			if o.Snapshotter, err = st.Snapshotter(snapshotter); err != nil {
+				return err
+			}
 			res, err := build.Build(cmd.Context(), st, o)
 			if err != nil {
 				return err
@@ -70,6 +73,7 @@ the store are pulled.`,
 	f.StringVar(&root, "root", "", "store root (default $STRATA_ROOT, else /var/lib/strata)")
 	f.StringArrayVarP(&tags, "tag", "t", nil, "name the image NAME[:TAG] (repeatable)")
 	f.StringVarP(&file, "file", "f", "", "Dockerfile path (default CONTEXT/Dockerfile)")
+	f.StringVar(&snapshotter, "snapshotter", "auto", "snapshot driver for the steps: overlay, copy or auto")
 	f.StringVar(&target, "target", "", "build this stage (default: the last)")
 	f.StringArrayVar(&buildArgs, "build-arg", nil, "set an ARG: K=V (repeatable)")
 	f.BoolVar(&noCache, "no-cache", false, "run every step (the cache is still refreshed)")

@@ -24,7 +24,7 @@ COPY busybox /bin/busybox
 RUN ["/bin/busybox", "sh", "-c", "/bin/busybox echo hi $WHO > /hi"]
 CMD ["/bin/busybox", "cat", "/hi"]
 `), 0o644)
-	args := []string{"--root", root, "-f", filepath.Join(dir, "Dockerfile.app"), "-t", "app:1", "--build-arg", "WHO=you", dir}
+	args := []string{"--root", root, "-f", filepath.Join(dir, "Dockerfile.app"), "-t", "app:1", "--build-arg", "WHO=you", "--snapshotter", "copy", dir}
 	out, err := execCmd(t, newBuildCmd(), args...)
 	if err != nil || strings.TrimSpace(out) != "docker.io/library/app:1" {
 		t.Fatalf("build: %q %v", out, err)
@@ -53,7 +53,7 @@ CMD ["/bin/busybox", "cat", "/hi"]
 	if again.Digest != desc.Digest {
 		t.Errorf("unchanged rebuild gave %s, first build %s", again.Digest, desc.Digest)
 	}
-	for _, bad := range [][]string{{"--build-arg", "novalue", dir}, {"--network", "bridge", dir}, {"-t", "Bad Name", dir}, {filepath.Join(dir, "missing")}} {
+	for _, bad := range [][]string{{"--build-arg", "novalue", dir}, {"--network", "bridge", dir}, {"-t", "Bad Name", dir}, {filepath.Join(dir, "missing")}, {"--snapshotter", "zfs", dir}} {
 		if _, err := execCmd(t, newBuildCmd(), append([]string{"--root", root}, bad...)...); err == nil {
 			t.Errorf("build %q accepted", bad)
 		}

@@ -63,20 +63,9 @@ type Options struct {
 	Output io.Writer
 	// Pull configures fetching FROM images missing from the store.
 	Pull registry.Options
-	// Snapshotter holds the unpacked layers steps run over (default:
-	// DefaultSnapshotter of the store's root).
+	// Snapshotter holds the unpacked layers steps run over (default: the
+	// store's "auto" one, overlay where it works, else copy).
 	Snapshotter snapshot.Snapshotter
-}
-
-// DefaultSnapshotter is the overlay snapshotter in ROOT/snapshots/overlay
-// where overlayfs works there, else the copying one in
-// ROOT/snapshots/copy.
-func DefaultSnapshotter(root string) (snapshot.Snapshotter, error) {
-	dir := filepath.Join(root, "snapshots", "overlay")
-	if err := snapshot.Supported(dir); err == nil {
-		return snapshot.NewOverlay(dir)
-	}
-	return snapshot.NewCopy(filepath.Join(root, "snapshots", "copy"))
 }
 
 // Result describes a finished build.
@@ -183,7 +172,7 @@ func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
 	defer os.RemoveAll(work)
 	sn := o.Snapshotter
 	if sn == nil {
-		if sn, err = DefaultSnapshotter(st.Root()); err != nil {
+		if sn, err = st.Snapshotter("auto"); err != nil {
 			return res, fmt.Errorf("snapshotter: %w", err)
 		}
 	}

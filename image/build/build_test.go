@@ -199,7 +199,7 @@ func (e *env) fsck() {
 	}
 	sn := e.sn
 	if sn == nil {
-		if sn, err = DefaultSnapshotter(e.st.Root()); err != nil {
+		if sn, err = e.st.Snapshotter("auto"); err != nil {
 			e.t.Fatal(err)
 		}
 	}
