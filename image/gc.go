@@ -272,3 +272,32 @@ func pruneSnapshots(ctx context.Context, sn snapshot.Snapshotter, keep map[strin
 		}
 	}
 }
+
+// FsckSnapshots checks that every snapshot's parent exists and is
+// committed, in each snapshotter given.
+func FsckSnapshots(ctx context.Context, sns ...snapshot.Snapshotter) ([]Problem, error) {
+	var problems []Problem
+	for _, sn := range sns {
+		var infos []snapshot.Info
+		if err := sn.Walk(ctx, func(i snapshot.Info) error { infos = append(infos, i); return nil }); err != nil {
+			return problems, err
+		}
+		kinds := map[string]snapshot.Kind{}
+		for _, i := range infos {
+			kinds[i.Key] = i.Kind
+		}
+		for _, i := range infos {
+			if i.Parent == "" {
+				continue
+			}
+			k, ok := kinds[i.Parent]
+			switch {
+			case !ok:
+				problems = append(problems, Problem{What: fmt.Sprintf("%s snapshot %q: parent %q is missing", sn.Name(), i.Key, i.Parent)})
+			case k != snapshot.KindCommitted:
+				problems = append(problems, Problem{What: fmt.Sprintf("%s snapshot %q: parent %q is %s, not committed", sn.Name(), i.Key, i.Parent, k)})
+			}
+		}
+	}
+	return problems, nil
+}

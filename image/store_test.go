@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -430,6 +432,52 @@ func TestPruneWaitsForLeases(t *testing.T) {
 		t.Fatalf("Prune removed %v from an image being written", rep.Blobs)
 	}
 	if ps, err := s.Fsck(ctx); err != nil || len(ps) != 0 {
+		t.Fatalf("Fsck = %v, %v", ps, err)
+	}
+}
+
+// TestConcurrentProcesses: several processes (this test binary re-run as
+// a writer) import the same image under the same name into one store at
+// once; all succeed and the store holds one consistent image.
+func TestConcurrentProcesses(t *testing.T) {
+	if root := os.Getenv("STRATA_TEST_WRITER_ROOT"); root != "" {
+		s, err := Open(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if _, err := s.Import(context.Background(), bytes.NewReader(busyboxRootfs(t)), "same:1", HistoryOptions{Created: created}); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	s := newStore(t)
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for i := 0; i < 4; i++ {
+		c := exec.Command(os.Args[0], "-test.run=^TestConcurrentProcesses$", "-test.count=1")
+		c.Env = append(os.Environ(), "STRATA_TEST_WRITER_ROOT="+s.Root())
+		var out bytes.Buffer
+		c.Stdout, c.Stderr = &out, &out
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, outs = append(cmds, c), append(outs, &out)
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("writer %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	list, err := s.List(context.Background())
+	if err != nil || len(list) != 1 || list[0].Name != "docker.io/library/same:1" {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	blobs, tmp := blobFiles(t, s)
+	if len(blobs) != 3 || len(tmp) != 0 {
+		t.Fatalf("blobs %v, tmp %v; want 3 blobs (one image, written identically by all) and no temporaries", blobs, tmp)
+	}
+	if ps, err := s.Fsck(context.Background()); err != nil || len(ps) != 0 {
 		t.Fatalf("Fsck = %v, %v", ps, err)
 	}
 }

@@ -260,3 +260,52 @@ func TestPruneDoesNotDeleteThroughMounts(t *testing.T) {
 		t.Fatalf("the container's snapshot lost its files: %v", err)
 	}
 }
+
+func TestFsckSnapshots(t *testing.T) {
+	ctx := context.Background()
+	for drv, open := range snapshotters() {
+		sn, err := open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sn.Prepare(ctx, "a", ""); err != nil {
+			t.Fatal(err)
+		}
+		must(t, sn.Commit(ctx, "base", "a"))
+		if _, err := sn.Prepare(ctx, "c", "base"); err != nil {
+			t.Fatal(err)
+		}
+		if ps, err := FsckSnapshots(ctx, sn); err != nil || len(ps) != 0 {
+			t.Fatalf("%s: %v %v", drv, ps, err)
+		}
+		// Lose the parent behind the snapshotter's back.
+		must(t, os.RemoveAll(filepath.Join(filepath.Dir(mustUpper(t, sn, "c")), "..", snapshotID(sn, "base"))))
+		ps, err := FsckSnapshots(ctx, sn)
+		if err != nil || len(ps) != 1 || !strings.Contains(ps[0].What, `parent "base" is missing`) {
+			t.Fatalf("%s: %v %v", drv, ps, err)
+		}
+	}
+}
+
+func mustUpper(t *testing.T, sn snapshot.Snapshotter, key string) string {
+	t.Helper()
+	d, err := sn.UpperDir(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// snapshotID finds the directory of a committed snapshot by elimination:
+// the one sibling of the active snapshot's directory.
+func snapshotID(sn snapshot.Snapshotter, _ string) string {
+	d, _ := sn.UpperDir(context.Background(), "c")
+	own := filepath.Base(filepath.Dir(d))
+	ents, _ := os.ReadDir(filepath.Dir(filepath.Dir(d)))
+	for _, e := range ents {
+		if e.Name() != own {
+			return e.Name()
+		}
+	}
+	return ""
+}

@@ -402,7 +402,7 @@ func imageDiffCmd(f *imageFlags) *cobra.Command {
 func imageFsckCmd(f *imageFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "fsck",
-		Short: "verify every blob's digest and every manifest's references; exit 1 on problems",
+		Short: "verify every blob's digest, every manifest's references and the snapshots' parents; exit 1 on problems",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := f.open()
@@ -413,6 +413,15 @@ func imageFsckCmd(f *imageFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			sns, err := st.Snapshotters()
+			if err != nil {
+				return err
+			}
+			sps, err := image.FsckSnapshots(cmd.Context(), sns...)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, sps...)
 			for _, p := range ps {
 				fmt.Fprintln(cmd.OutOrStdout(), p.What)
 			}
