@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -103,7 +104,7 @@ func TestBenchSpec(t *testing.T) {
 	if s.Process.Terminal || !slices.Equal(s.Process.Args, []string{"/bin/true"}) {
 		t.Errorf("process: terminal %v args %v", s.Process.Terminal, s.Process.Args)
 	}
-	if s.Linux.CgroupsPath != "/strata-ctrcmp/bench" {
+	if s.Linux.CgroupsPath != fmt.Sprintf("/strata-ctrcmp/%d", os.Getpid()) {
 		t.Errorf("cgroupsPath %q", s.Linux.CgroupsPath)
 	}
 	// Everything else is runc spec's.
@@ -271,8 +272,8 @@ func TestBenchRounds(t *testing.T) {
 	}
 	mi, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, m := range cgroupMountpoints(string(mi)) {
-		if _, err := os.Stat(filepath.Join(m.Dir, cgroupParent)); err == nil {
-			t.Errorf("cgroup %s left in %s", cgroupParent, m.Dir)
+		if _, err := os.Stat(filepath.Join(m.Dir, benchCgroup())); err == nil {
+			t.Errorf("cgroup %s left in %s", benchCgroup(), m.Dir)
 		}
 	}
 }

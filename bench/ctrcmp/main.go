@@ -40,9 +40,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// cgroupParent holds the benchmark's container cgroup in every hierarchy;
-// it is removed at the end.
+// cgroupParent holds the benchmark's container cgroups in every hierarchy,
+// one per ctrcmp process (benchCgroup), so concurrent runs — a benchmark
+// and the package's test — never share one; each run removes its own, and
+// the parent when it is empty.
 const cgroupParent = "strata-ctrcmp"
+
+// benchCgroup is this run's cgroupsPath.
+func benchCgroup() string { return fmt.Sprintf("/%s/%d", cgroupParent, os.Getpid()) }
 
 type config struct {
 	rounds   int
@@ -307,7 +312,7 @@ func buildStrataOCI(root, work string) (string, error) {
 
 // makeBundle writes dir/rootfs (busybox and a true applet link) and
 // dir/config.json: what `runc spec` writes, without a terminal, running
-// /bin/true, in the cgroup cgroupParent/bench.
+// /bin/true, in the cgroup benchCgroup().
 func makeBundle(runcPath, busybox, dir string) error {
 	bin := filepath.Join(dir, "rootfs", "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {
@@ -353,11 +358,11 @@ func benchSpec(raw []byte) ([]byte, error) {
 	}
 	s.Process.Terminal = false
 	s.Process.Args = []string{"/bin/true"}
-	s.Linux.CgroupsPath = "/" + cgroupParent + "/bench"
+	s.Linux.CgroupsPath = benchCgroup()
 	return json.MarshalIndent(&s, "", "  ")
 }
 
-// removeCgroups removes cgroupParent (and the bench cgroup in it) from every
+// removeCgroups removes benchCgroup() and, if empty, cgroupParent from every
 // hierarchy; a runtime leaving the bench cgroup behind fails the next round,
 // so at this point it is at most empty directories.
 func removeCgroups() {
@@ -366,8 +371,8 @@ func removeCgroups() {
 		return
 	}
 	for _, m := range cgroupMountpoints(string(mi)) {
-		os.Remove(filepath.Join(m.Dir, cgroupParent, "bench"))
-		os.Remove(filepath.Join(m.Dir, cgroupParent))
+		os.Remove(filepath.Join(m.Dir, benchCgroup()))
+		os.Remove(filepath.Join(m.Dir, cgroupParent)) // fails while another run has its cgroup there
 	}
 }
 

@@ -108,7 +108,7 @@ func (rep *report) markdown() string {
 	for _, r := range rep.Runtimes {
 		fmt.Fprintf(&b, "- %s: %s (`%s`)\n", r.Name, r.Version, r.Path)
 	}
-	b.WriteString("\nOne bundle for all: `runc spec`'s config.json with `terminal: false`, `args: [\"/bin/true\"]`, `cgroupsPath: /" + cgroupParent + "/bench`; rootfs = static busybox. Times are wall clock per lifecycle in ms; RSS is the runtime command's wait4 `ru_maxrss` (the process and the children it reaped), in MiB.\n\n")
+	b.WriteString("\nOne bundle for all: `runc spec`'s config.json with `terminal: false`, `args: [\"/bin/true\"]`, `cgroupsPath: /" + cgroupParent + "/<ctrcmp pid>`; rootfs = static busybox. Times are wall clock per lifecycle in ms; RSS is the runtime command's wait4 `ru_maxrss` (the process and the children it reaped), in MiB.\n\n")
 	others := rep.Runtimes
 	for _, mode := range rep.Modes {
 		switch mode {
