@@ -14,8 +14,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	digest "github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -232,6 +235,11 @@ func (s *Store) loadDocker(ctx context.Context, file string, dm tarball.Manifest
 		if err != nil {
 			return names, fmt.Errorf("load: image %d: %w", i, err)
 		}
+		// The manifest is made anew anyway: make it OCI, which every
+		// tool (umoci included) reads.
+		if img, err = toOCI(img); err != nil {
+			return names, fmt.Errorf("load: image %d: %w", i, err)
+		}
 		targets := e.RepoTags
 		if opts.Name != "" {
 			targets = []string{opts.Name}
@@ -342,4 +350,32 @@ func tarHas(file, name string) bool {
 			return true
 		}
 	}
+}
+
+// toOCI rebuilds img with OCI media types (manifest, config, layers),
+// keeping its config (history, diff IDs) and layer blobs.
+func toOCI(img v1.Image) (v1.Image, error) {
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, err
+	}
+	base := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	base = mutate.ConfigMediaType(base, types.OCIConfigJSON)
+	var adds []mutate.Addendum
+	for _, l := range layers {
+		mt := types.OCILayer
+		if lmt, err := l.MediaType(); err == nil && (lmt == types.DockerUncompressedLayer || lmt == types.OCIUncompressedLayer) {
+			mt = types.OCIUncompressedLayer
+		}
+		adds = append(adds, mutate.Addendum{Layer: l, MediaType: mt})
+	}
+	out, err := mutate.Append(base, adds...)
+	if err != nil {
+		return nil, err
+	}
+	return mutate.ConfigFile(out, cfg)
 }

@@ -153,6 +153,14 @@ func TestInteropSkopeoUmoci(t *testing.T) {
 	if _, err := s.Unpack(ctx, mustSnapshotter(t, s), "localhost/umoci/img:3"); err != nil {
 		t.Fatal(err)
 	}
+	// Stored with OCI media types, so umoci reads it straight from the store.
+	if d, err := s.Resolve(ctx, "localhost/umoci/img:3"); err != nil || d.MediaType != "application/vnd.oci.image.manifest.v1+json" {
+		t.Fatalf("docker-archive stored as %q, %v", d.MediaType, err)
+	}
+	run(t, umoci, "unpack", "--rootless", "--image", s.LayoutDir()+":localhost/umoci/img:3", filepath.Join(work, "from-store"))
+	if b, err := os.ReadFile(filepath.Join(work, "from-store", "rootfs", "made-by-umoci")); err != nil || string(b) != "yes\n" {
+		t.Fatalf("umoci unpack from the store: %q, %v", b, err)
+	}
 	cfg, _, err := s.Config(ctx, "localhost/umoci/img:2")
 	if err != nil || len(cfg.Config.Cmd) != 1 || cfg.Config.Cmd[0] != "/bin/sh" {
 		t.Fatalf("config: %+v %v", cfg, err)
