@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	digest "github.com/opencontainers/go-digest"
@@ -28,6 +29,9 @@ type PullResult struct {
 	Fetched, Skipped int
 	// Bytes is the compressed size downloaded.
 	Bytes int64
+	// Streamed counts the layers unpacked (Options.UnpackDir) straight
+	// from their download rather than read back from the store.
+	Streamed int
 }
 
 // Pull fetches ref from its registry into the store under ref's
@@ -75,8 +79,10 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 	unpackCtx, cancelUnpack := context.WithCancel(ctx)
 	defer cancelUnpack()
 	unpacked := make(chan error, 1)
+	var u *unpacker
 	if o.UnpackDir != "" {
-		go func() { unpacked <- unpackInOrder(unpackCtx, st, layers, ready, o.UnpackDir) }()
+		u = newUnpacker(st, layers, ready, o.UnpackDir)
+		go func() { unpacked <- u.run(unpackCtx) }()
 	} else {
 		unpacked <- nil
 	}
@@ -96,7 +102,7 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 			continue
 		}
 		g.Go(func() error {
-			n, err := fetchLayer(gctx, st, l, h, b)
+			n, err := fetchLayer(gctx, st, l, h, b, u.stream(i))
 			if err != nil {
 				return fmt.Errorf("pull %s: layer %d (%s): %w", r, i, d, explain(err))
 			}
@@ -144,27 +150,99 @@ func Pull(ctx context.Context, st *image.Store, ref string, o Options) (PullResu
 		}
 	}
 	res.Skipped = len(layers) - res.Fetched
+	if u != nil {
+		res.Streamed = u.streamed
+	}
 	return res, nil
 }
 
-// unpackInOrder applies the layers to dir bottom-up, each as soon as it
-// is ready.
-func unpackInOrder(ctx context.Context, st *image.Store, layers []v1.Layer, ready []chan struct{}, dir string) error {
-	for i, l := range layers {
-		select {
-		case <-ready[i]:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+// unpacker applies layers to a directory bottom-up. The layer it is
+// waiting for when its download starts is handed to it as the live
+// download stream (stream), so it is unpacked while it downloads — the
+// download then goes at the unpacker's pace; any other layer is read back
+// from the store once it is there.
+type unpacker struct {
+	st       *image.Store
+	layers   []v1.Layer
+	ready    []chan struct{}
+	dir      string
+	streams  []chan io.Reader
+	mu       sync.Mutex
+	next     int // the layer being waited for
+	claimed  []bool
+	streamed int
+}
+
+func newUnpacker(st *image.Store, layers []v1.Layer, ready []chan struct{}, dir string) *unpacker {
+	u := &unpacker{st: st, layers: layers, ready: ready, dir: dir,
+		streams: make([]chan io.Reader, len(layers)), claimed: make([]bool, len(layers))}
+	for i := range u.streams {
+		u.streams[i] = make(chan io.Reader, 1)
+	}
+	return u
+}
+
+// stream returns where layer i's download should also be written when the
+// unpacker is waiting for exactly that layer (nil otherwise). The caller
+// must close it with the download's outcome.
+func (u *unpacker) stream(i int) *io.PipeWriter {
+	if u == nil {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.next != i || u.claimed[i] {
+		return nil
+	}
+	u.claimed[i] = true
+	pr, pw := io.Pipe()
+	u.streams[i] <- pr
+	return pw
+}
+
+func (u *unpacker) run(ctx context.Context) error {
+	for i, l := range u.layers {
+		u.mu.Lock()
+		u.next = i
+		u.mu.Unlock()
 		h, err := l.Digest()
 		if err != nil {
 			return err
 		}
-		if err := applyBlob(ctx, st, digest.Digest(h.String()), dir); err != nil {
+		select {
+		case r := <-u.streams[i]:
+			pr := r.(*io.PipeReader)
+			err = applyStream(ctx, pr, u.dir)
+			pr.CloseWithError(err) // unblocks the download if we stopped early
+			u.streamed++
+		case <-u.ready[i]:
+			err = applyBlob(ctx, u.st, digest.Digest(h.String()), u.dir)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err != nil {
 			return fmt.Errorf("layer %d (%s): %w", i, h, err)
 		}
 	}
 	return nil
+}
+
+// applyStream applies a compressed layer stream to dir and drains what
+// follows the tar's end (so that the download completes).
+func applyStream(ctx context.Context, r io.Reader, dir string) error {
+	tr, err := archive.Decompress(r)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	if _, err := archive.Apply(ctx, dir, tr, archive.Options{Whiteouts: archive.WhiteoutDelete}); err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, tr); err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, r)
+	return err
 }
 
 // applyBlob applies one stored layer blob to dir.
@@ -183,17 +261,32 @@ func applyBlob(ctx context.Context, st *image.Store, d digest.Digest, dir string
 	return err
 }
 
-// fetchLayer streams one compressed layer into the store.
-func fetchLayer(ctx context.Context, st *image.Store, l v1.Layer, h v1.Hash, b *bars) (int64, error) {
+// fetchLayer streams one compressed layer into the store and, when tee
+// is not nil, into tee (the unpacker) as well.
+func fetchLayer(ctx context.Context, st *image.Store, l v1.Layer, h v1.Hash, b *bars, tee *io.PipeWriter) (int64, error) {
 	rc, err := l.Compressed()
 	if err != nil {
+		if tee != nil {
+			tee.CloseWithError(err)
+		}
 		return 0, err
 	}
 	defer rc.Close()
 	size, _ := l.Size()
-	r, done := b.wrap(shortDigest(h), size, ctxReader{ctx, rc})
+	var src io.Reader = ctxReader{ctx, rc}
+	if tee != nil {
+		src = io.TeeReader(src, tee)
+	}
+	r, done := b.wrap(shortDigest(h), size, src)
 	_, n, err := st.PutBlob(ctx, r, digest.Digest(h.String()))
 	done(err)
+	if tee != nil {
+		if err == nil {
+			tee.Close()
+		} else {
+			tee.CloseWithError(err)
+		}
+	}
 	return n, err
 }
 

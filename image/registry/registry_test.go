@@ -240,37 +240,49 @@ func cutProxy(t *testing.T, target string, cut digest.Digest) string {
 }
 
 func TestPullConnectionDropped(t *testing.T) {
-	ctx := context.Background()
-	reg := startRegistry(t, registrytest.Options{})
-	img := randomImage(t, 256<<10, 3)
-	if _, err := PushImage(ctx, img, reg.Addr+"/cut/app:1", Options{}); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name   string
+		victim int
+		unpack bool
+	}{{"layer 1", 1, false}, {"streamed layer 0 while unpacking", 0, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			reg := startRegistry(t, registrytest.Options{})
+			img := randomImage(t, 256<<10, 3)
+			if _, err := PushImage(ctx, img, reg.Addr+"/cut/app:1", Options{}); err != nil {
+				t.Fatal(err)
+			}
+			layers, _ := img.Layers()
+			victim, _ := layers[tc.victim].Digest()
+			proxy := cutProxy(t, reg.Addr, digest.Digest(victim.String()))
+			st := openStore(t)
+			ref := proxy + "/cut/app:1"
+			o := Options{Retries: 1}
+			if tc.unpack {
+				o.UnpackDir = t.TempDir()
+			}
+			_, err := Pull(ctx, st, ref, o)
+			if err == nil {
+				t.Fatal("pull through a cutting proxy succeeded")
+			}
+			t.Logf("cut pull: %v", err)
+			if !strings.Contains(err.Error(), fmt.Sprintf("layer %d", tc.victim)) || !strings.Contains(err.Error(), victim.Hex) {
+				t.Errorf("error %q does not name layer %d (%s)", err, tc.victim, victim)
+			}
+			if _, rerr := st.Resolve(ctx, ref); !errors.Is(rerr, image.ErrNotFound) {
+				t.Errorf("after a failed pull the name resolves: %v", rerr)
+			}
+			if st.HasBlob(digest.Digest(victim.String())) {
+				t.Error("the cut layer is in the store")
+			}
+			fsckClean(t, st)
+			// The same store then pulls the image whole from the registry itself.
+			if _, err := Pull(ctx, st, reg.Addr+"/cut/app:1", Options{UnpackDir: t.TempDir()}); err != nil {
+				t.Fatal(err)
+			}
+			fsckClean(t, st)
+		})
 	}
-	layers, _ := img.Layers()
-	victim, _ := layers[1].Digest()
-	proxy := cutProxy(t, reg.Addr, digest.Digest(victim.String()))
-	st := openStore(t)
-	ref := proxy + "/cut/app:1"
-	_, err := Pull(ctx, st, ref, Options{Retries: 1})
-	if err == nil {
-		t.Fatal("pull through a cutting proxy succeeded")
-	}
-	t.Logf("cut pull: %v", err)
-	if !strings.Contains(err.Error(), "layer 1") || !strings.Contains(err.Error(), victim.Hex) {
-		t.Errorf("error %q does not name layer 1 (%s)", err, victim)
-	}
-	if _, rerr := st.Resolve(ctx, ref); !errors.Is(rerr, image.ErrNotFound) {
-		t.Errorf("after a failed pull the name resolves: %v", rerr)
-	}
-	if st.HasBlob(digest.Digest(victim.String())) {
-		t.Error("the cut layer is in the store")
-	}
-	fsckClean(t, st)
-	// The same store then pulls the image whole from the registry itself.
-	if _, err := Pull(ctx, st, reg.Addr+"/cut/app:1", Options{}); err != nil {
-		t.Fatal(err)
-	}
-	fsckClean(t, st)
 }
 
 func TestPullErrors(t *testing.T) {
@@ -403,8 +415,14 @@ func TestPullUnpack(t *testing.T) {
 	}
 	st := openStore(t)
 	dir := t.TempDir()
-	if _, err := Pull(ctx, st, ref, Options{UnpackDir: dir, Jobs: 3}); err != nil {
+	first, err := Pull(ctx, st, ref, Options{UnpackDir: dir, Jobs: 3})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The bottom layer is waited for when its download starts: it is
+	// unpacked from the stream.
+	if first.Streamed < 1 {
+		t.Errorf("no layer unpacked while downloading: %+v", first)
 	}
 	want := map[string]string{"a/one": "1b", "b/two": "2", "c/new": "n"}
 	for p, content := range want {
@@ -420,7 +438,7 @@ func TestPullUnpack(t *testing.T) {
 	// Everything already stored: the unpack still happens.
 	dir2 := t.TempDir()
 	res, err := Pull(ctx, st, ref, Options{UnpackDir: dir2})
-	if err != nil || res.Fetched != 0 {
+	if err != nil || res.Fetched != 0 || res.Streamed != 0 {
 		t.Fatalf("second pull: %+v %v", res, err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir2, "b/two")); string(b) != "2" {
