@@ -316,3 +316,39 @@ func TestApplySparseRefused(t *testing.T) {
 		t.Error("the sparse entry was written")
 	}
 }
+
+// TestApplyOversizedPAXHeader: a 2 MiB PAX extended header (Go's writer
+// refuses to make one, so it is patched in) is refused, nothing written.
+func TestApplyOversizedPAXHeader(t *testing.T) {
+	rec := "comment=" + strings.Repeat("p", 2<<20) + "\n"
+	n := len(rec) + 8
+	rec = fmt.Sprintf("%d %s", n, rec)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "PaxHeaders/f", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(rec)), Format: tar.FormatUSTAR}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write([]byte(rec))
+	tw.Flush()
+	b := buf.Bytes()
+	b[156] = tar.TypeXHeader
+	for i := 148; i < 156; i++ {
+		b[i] = ' '
+	}
+	sum := 0
+	for _, c := range b[:512] {
+		sum += int(c)
+	}
+	copy(b[148:156], []byte(fmt.Sprintf("%06o\x00 ", sum)))
+	data := append(append([]byte{}, b...), mktar(t, file("f", "x"))...)
+	base := sandbox(t)
+	root := filepath.Join(base, "root")
+	_, err := Apply(context.Background(), root, bytes.NewReader(data), Options{})
+	if err == nil || !strings.Contains(err.Error(), "too long") {
+		t.Fatalf("Apply of a 2 MiB PAX header: %v, want a header-too-long error", err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Fatalf("entries written: %v", ents)
+	}
+	checkOutside(t, base)
+}
