@@ -309,3 +309,55 @@ func snapshotID(sn snapshot.Snapshotter, _ string) string {
 	}
 	return ""
 }
+
+// TestCommitRecreatedDirectory: a container removes a directory and makes
+// it anew; the committed layer must hide the old contents (an opaque
+// directory on overlay, deletions on copy) wherever it is unpacked.
+func TestCommitRecreatedDirectory(t *testing.T) {
+	for drv, open := range snapshotters() {
+		t.Run(drv, func(t *testing.T) {
+			ctx := context.Background()
+			s := newStore(t)
+			sn, err := open(filepath.Join(s.Root(), "snapshots", drv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Import(ctx, bytes.NewReader(busyboxRootfs(t)), "bb", HistoryOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			ms, err := s.PrepareRootfs(ctx, sn, "bb", "c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mnt := t.TempDir()
+			must(t, snapshot.MountAll(ms, mnt))
+			must(t, os.RemoveAll(filepath.Join(mnt, "etc")))
+			must(t, os.Mkdir(filepath.Join(mnt, "etc"), 0o755))
+			must(t, os.WriteFile(filepath.Join(mnt, "etc/only"), []byte("1"), 0o644))
+			must(t, snapshot.Unmount(mnt))
+			if _, err := s.Commit(ctx, sn, "c", "bb", "bb:2", HistoryOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for other, open2 := range snapshotters() {
+				sn2, err := open2(t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				top, err := s.Unpack(ctx, sn2, "bb:2")
+				if err != nil {
+					t.Fatal(err)
+				}
+				vms, err := sn2.View(ctx, "v", top)
+				if err != nil {
+					t.Fatal(err)
+				}
+				must(t, snapshot.MountAll(vms, mnt))
+				ents, err := os.ReadDir(filepath.Join(mnt, "etc"))
+				must(t, snapshot.Unmount(mnt))
+				if err != nil || len(ents) != 1 || ents[0].Name() != "only" {
+					t.Errorf("committed on %s, unpacked on %s: etc holds %v, %v; want only", drv, other, ents, err)
+				}
+			}
+		})
+	}
+}
