@@ -198,6 +198,7 @@ type Problem struct {
 	What   string        // what is wrong
 }
 
+// String describes the problem.
 func (p Problem) String() string { return p.What }
 
 // Fsck verifies every stored blob's digest and that every manifest reachable

@@ -26,6 +26,7 @@ const (
 	ChangeDelete
 )
 
+// String is the letter `strata image diff` prints: A, C or D.
 func (k ChangeKind) String() string {
 	switch k {
 	case ChangeAdd:

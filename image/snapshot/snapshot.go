@@ -29,6 +29,7 @@ const (
 	KindView                  // read-only (View)
 )
 
+// String is "committed", "active" or "view".
 func (k Kind) String() string {
 	switch k {
 	case KindCommitted:
