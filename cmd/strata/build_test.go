@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"strata/ctr/ctrtest"
 	"strata/image"
+	"strata/image/registry/registrytest"
 )
 
 func TestBuildCommand(t *testing.T) {
@@ -57,5 +59,61 @@ CMD ["/bin/busybox", "cat", "/hi"]
 		if _, err := execCmd(t, newBuildCmd(), append([]string{"--root", root}, bad...)...); err == nil {
 			t.Errorf("build %q accepted", bad)
 		}
+	}
+}
+
+// TestBuildPushPullRun is the round trip: build an image, push it to a
+// registry, pull it into another store (unpacking its root filesystem) and
+// run a container from that root filesystem. (strata run IMAGE, from the
+// store's snapshots, is the front door's; this uses --rootfs.)
+func TestBuildPushPullRun(t *testing.T) {
+	bin, err := os.ReadFile(ctrtest.Busybox(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registrytest.Start(context.Background(), t.TempDir(), registrytest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	rootA, rootB, dir := t.TempDir(), t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(dir, "busybox"), bin, 0o755)
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(`FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+RUN echo "round trip ok" > /msg
+ENV GREETING=hello
+CMD ["sh", "-c", "cat /msg; echo $GREETING"]
+`), 0o644)
+	ref := reg.Addr + "/demo/app:1"
+	if out, err := execCmd(t, newBuildCmd(), "-q", "--root", rootA, "-t", ref, dir); err != nil {
+		t.Fatalf("build: %v %s", err, out)
+	}
+	if out, err := execCmd(t, newPushCmd(), "--root", rootA, ref); err != nil {
+		t.Fatalf("push: %v %s", err, out)
+	}
+	rootfs := filepath.Join(t.TempDir(), "rootfs")
+	if out, err := execCmd(t, newPullCmd(), "--root", rootB, "--unpack", rootfs, ref); err != nil {
+		t.Fatalf("pull: %v %s", err, out)
+	}
+	st, err := image.Open(rootB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := st.Config(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--rm", "--root", filepath.Join(rootB, "containers"), "--rootfs", rootfs, "--name", fmt.Sprintf("roundtrip-%d", os.Getpid())}
+	for _, e := range cfg.Config.Env {
+		args = append(args, "--env", e)
+	}
+	args = append(append(args, "--"), cfg.Config.Cmd...)
+	out, err := execCmd(t, newRunCmd(), args...)
+	if err != nil {
+		t.Fatalf("run: %v (output %q)", err, out)
+	}
+	if out != "round trip ok\nhello\n" {
+		t.Errorf("run printed %q", out)
 	}
 }
