@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -150,4 +151,49 @@ func (s *Store) ImageForSnapshot(ctx context.Context, sn snapshot.Snapshotter, k
 		}
 	}
 	return "", fmt.Errorf("snapshot %q: no image in the store has its parent %q as top layer; name the base image", key, info.Parent)
+}
+
+// FindSnapshot finds an active snapshot by key or by container name in
+// every snapshotter of the store: the key itself, or NAME-XXXXXXXX (eight
+// hex digits) — the key `strata run IMAGE` gives a container's rootfs.
+func (s *Store) FindSnapshot(ctx context.Context, nameOrKey string) (snapshot.Snapshotter, string, error) {
+	sns, err := s.Snapshotters()
+	if err != nil {
+		return nil, "", err
+	}
+	type hit struct {
+		sn  snapshot.Snapshotter
+		key string
+	}
+	var exact, named []hit
+	for _, sn := range sns {
+		err := sn.Walk(ctx, func(i snapshot.Info) error {
+			if i.Kind != snapshot.KindActive {
+				return nil
+			}
+			if i.Key == nameOrKey {
+				exact = append(exact, hit{sn, i.Key})
+			} else if rest, ok := strings.CutPrefix(i.Key, nameOrKey+"-"); ok && len(rest) == 8 && isHexPrefix(rest) {
+				named = append(named, hit{sn, i.Key})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	for _, hs := range [][]hit{exact, named} {
+		switch len(hs) {
+		case 0:
+			continue
+		case 1:
+			return hs[0].sn, hs[0].key, nil
+		}
+		var keys []string
+		for _, h := range hs {
+			keys = append(keys, h.sn.Name()+":"+h.key)
+		}
+		return nil, "", fmt.Errorf("container or snapshot %q is ambiguous: %s", nameOrKey, strings.Join(keys, ", "))
+	}
+	return nil, "", fmt.Errorf("container or snapshot %q: no active snapshot by that key or container name: %w", nameOrKey, snapshot.ErrNotFound)
 }

@@ -353,7 +353,7 @@ func imageImportCmd(f *imageFlags) *cobra.Command {
 func imageDiffCmd(f *imageFlags) *cobra.Command {
 	var rootfs, base string
 	c := &cobra.Command{
-		Use:   "diff SNAPSHOT | diff --rootfs DIR --image IMAGE",
+		Use:   "diff CONTAINER|SNAPSHOT | diff --rootfs DIR --image IMAGE",
 		Short: "list changes (A added, C changed, D deleted) of a container snapshot or rootfs vs its image",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -369,7 +369,11 @@ func imageDiffCmd(f *imageFlags) *cobra.Command {
 			var lines []string
 			switch {
 			case len(args) == 1 && rootfs == "":
-				chs, err := sn.Changes(ctx, args[0])
+				sn, key, err := findSnapshot(cmd, st, f, args[0])
+				if err != nil {
+					return err
+				}
+				chs, err := sn.Changes(ctx, key)
 				if err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"strata/image"
+	"strata/image/snapshot"
 )
 
 // strataCmd runs one strata subcommand in-process against root.
@@ -103,5 +107,65 @@ func TestImageCommands(t *testing.T) {
 	var ee exitError
 	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, "does not match its digest") {
 		t.Errorf("fsck of a damaged store: %v\n%s", err, out)
+	}
+}
+
+// TestCommitContainerByName: a container strata run made from an image
+// has the rootfs snapshot NAME-XXXXXXXX; commit and diff take NAME.
+func TestCommitContainerByName(t *testing.T) {
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Fatal("busybox not found: install Debian package busybox-static")
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	rootfs := filepath.Join(dir, "rootfs")
+	os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755)
+	if out, err := exec.Command("cp", bb, filepath.Join(rootfs, "bin/busybox")).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	tarball := filepath.Join(dir, "rootfs.tar")
+	if out, err := exec.Command("tar", "-C", rootfs, "-cf", tarball, ".").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if out, err := strataCmd(t, newImageCmd, "import", "--root", root, tarball, "bb:1"); err != nil {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	st, err := image.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := st.Snapshotter("auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ms, err := st.PrepareRootfs(ctx, sn, "bb:1", "web-0123abcd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnt := t.TempDir()
+	if err := snapshot.MountAll(ms, mnt); err != nil {
+		t.Fatal(err)
+	}
+	werr := os.WriteFile(filepath.Join(mnt, "hello"), []byte("hi\n"), 0o644)
+	if err := snapshot.Unmount(mnt); err != nil || werr != nil {
+		t.Fatal(err, werr)
+	}
+	if out, err := strataCmd(t, newImageCmd, "diff", "--root", root, "web"); err != nil || out != "A /hello\n" {
+		t.Errorf("diff web: %q, %v", out, err)
+	}
+	if out, err := strataCmd(t, newCommitCmd, "--root", root, "-m", "hello", "web", "bb:web"); err != nil {
+		t.Fatalf("commit web: %v %s", err, out)
+	}
+	hist, err := st.History(ctx, "bb:web")
+	if err != nil || len(hist) != 2 || hist[1].Comment != "hello" {
+		t.Fatalf("history of bb:web: %+v, %v", hist, err)
+	}
+	if out, err := strataCmd(t, newCommitCmd, "--root", root, "nosuch", "x:1"); err == nil {
+		t.Errorf("commit of an unknown container succeeded: %s", out)
+	}
+	if err := sn.Remove(ctx, "web-0123abcd"); err != nil {
+		t.Fatal(err)
 	}
 }
