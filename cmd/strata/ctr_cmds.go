@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -422,6 +423,12 @@ func (fs frontStore) remove(ctx context.Context, name string, force bool) error 
 	if s.Meta != nil {
 		if err := teardownNet(s.Meta); err != nil {
 			errs = append(errs, fmt.Errorf("container %q: network: %w", name, err))
+		}
+	}
+	if s.Meta != nil {
+		if err := releaseImageRootfs(ctx, fs.root, s.Meta.Image, filepath.Join(fs.bundle(name), "rootfs"), true); err != nil {
+			// Never remove a bundle whose rootfs may still be mounted.
+			return errors.Join(append(errs, fmt.Errorf("container %q: %w", name, err))...)
 		}
 	}
 	if err := os.RemoveAll(fs.bundle(name)); err != nil {

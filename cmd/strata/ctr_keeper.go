@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -190,6 +192,11 @@ func (k *keeper) cleanup(ex exitRecord) {
 		k.log.Warn("record exit status", "container", name, "err", err)
 	}
 	if k.meta.Remove {
+		if err := releaseImageRootfs(context.Background(), k.fs.root, k.meta.Image, filepath.Join(k.fs.bundle(name), "rootfs"), true); err != nil {
+			// Never remove a bundle whose rootfs may still be mounted.
+			k.log.Warn("release image rootfs", "container", name, "err", err)
+			return
+		}
 		if err := os.RemoveAll(k.fs.bundle(name)); err != nil {
 			k.log.Warn("remove bundle", "container", name, "err", err)
 		}

@@ -57,6 +57,9 @@ type frontMeta struct {
 	KeeperStart uint64 `json:"keeperStart,omitempty"`
 	// IP is the container's bridge address while it has one.
 	IP string `json:"ip,omitempty"`
+	// Image, for a container run from an image: its snapshot, mounted at
+	// the bundle's rootfs until rm (or the exit of a --rm container).
+	Image *imageMeta `json:"image,omitempty"`
 }
 
 // netConfig is the container's network: mode none, host or bridge, and for

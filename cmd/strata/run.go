@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -18,11 +19,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"strata/ctrnet"
+	"strata/image"
 )
 
 // defaultRunRoot is where `strata run` keeps its bundles and container
 // state unless --root or STRATA_ROOT says otherwise.
-const defaultRunRoot = "/var/lib/strata/containers"
+const defaultRunRoot = image.DefaultRoot
 
 // runOptions are the flags of `strata run`.
 type runOptions struct {
@@ -48,10 +50,14 @@ type runOptions struct {
 func newRunCmd() *cobra.Command {
 	o := &runOptions{}
 	c := &cobra.Command{
-		Use:   "run --rootfs DIR [flags] -- CMD [ARGS...]",
-		Short: "run a command in a container made from a root filesystem directory",
-		Long: `run writes an OCI bundle (config.json generated from the flags, the rootfs
-used in place, read-write) under ROOT/bundles/NAME and runs the container.
+		Use:   "run [flags] IMAGE [CMD [ARGS...]] | run --rootfs DIR [flags] -- CMD [ARGS...]",
+		Short: "run a command in a container made from an image or a root filesystem directory",
+		Long: `run writes an OCI bundle (config.json generated from the flags) under
+ROOT/bundles/NAME and runs the container. Its root filesystem is either an
+image of the store under the same root — a writable snapshot of its layers
+mounted at ROOT/bundles/NAME/rootfs, with the image's entrypoint, command,
+environment, working directory, user and labels as defaults for the flags
+and CMD — or, with --rootfs, a directory used in place, read-write.
 
 In the foreground (the default) it uses this terminal's stdin/stdout/stderr
 and exits with the container process's status (128+signal when it was
@@ -76,12 +82,14 @@ default), host, or bridge (a veth on the bridge strata0 and an address from
 		},
 	}
 	f := c.Flags()
+	// Flags end at IMAGE: what follows is the container's command.
+	f.SetInterspersed(false)
 	f.StringVar(&o.root, "root", defaultRunRoot, "state root (bundles/ and state/ under it); STRATA_ROOT overrides the default")
 	f.StringVar(&o.rootfs, "rootfs", "", "root filesystem directory (required; used in place, read-write)")
 	f.StringVar(&o.hostname, "hostname", "", "container hostname (default: the container name)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "environment variable K=V (repeatable)")
-	f.StringVarP(&o.workdir, "workdir", "w", "/", "working directory inside the container")
-	f.StringVarP(&o.user, "user", "u", "0:0", "numeric UID[:GID] to run as")
+	f.StringVarP(&o.workdir, "workdir", "w", "/", "working directory inside the container (default: the image's)")
+	f.StringVarP(&o.user, "user", "u", "0:0", "UID[:GID] to run as (with an image also names from its /etc/passwd and /etc/group; default: the image's user)")
 	f.StringVarP(&o.memory, "memory", "m", "", "memory limit, e.g. 64M (suffixes K, M, G; bytes without)")
 	f.Int64Var(&o.pids, "pids", 0, "maximum number of processes (0: no limit)")
 	f.Float64Var(&o.cpus, "cpus", 0, "CPU quota in CPUs, e.g. 0.5 (0: no limit)")
@@ -97,18 +105,24 @@ default), host, or bridge (a veth on the bridge strata0 and an address from
 }
 
 func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
-	if o.rootfs == "" {
-		return errors.New("--rootfs is required")
-	}
 	if o.tty && o.detach {
 		return errors.New("-t with -d: a detached container's output goes to its log; run it in the foreground for a terminal")
 	}
-	rootfs, err := filepath.Abs(o.rootfs)
-	if err != nil {
-		return fmt.Errorf("--rootfs: %w", err)
-	}
-	if fi, err := os.Stat(rootfs); err != nil || !fi.IsDir() {
-		return fmt.Errorf("--rootfs %s: not a directory", o.rootfs)
+	// Either --rootfs DIR -- CMD…, or IMAGE [CMD…].
+	var ref, rootfs string
+	if o.rootfs == "" {
+		ref, args = args[0], args[1:]
+	} else {
+		if len(args) == 0 {
+			return errors.New("--rootfs: a command is required")
+		}
+		var err error
+		if rootfs, err = filepath.Abs(o.rootfs); err != nil {
+			return fmt.Errorf("--rootfs: %w", err)
+		}
+		if fi, err := os.Stat(rootfs); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--rootfs %s: not a directory", o.rootfs)
+		}
 	}
 	name := o.name
 	if name == "" {
@@ -121,7 +135,11 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	if err := validName(name); err != nil {
 		return fmt.Errorf("--name: %w", err)
 	}
-	spec, err := buildSpec(o, rootfs, name, args)
+	bo := *o
+	if ref != "" {
+		bo.user = "0:0" // the image's user, or --user, is looked up in its rootfs below
+	}
+	spec, err := buildSpec(&bo, rootfs, name, args)
 	if err != nil {
 		return err
 	}
@@ -152,11 +170,28 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	// Until the container runs, a failure removes the bundle: the name is
 	// free again and nothing is left.
 	running := false
+	var img *imageMeta
 	defer func() {
 		if !running {
-			os.RemoveAll(bundle)
+			if err := releaseImageRootfs(context.Background(), o.root, img, filepath.Join(bundle, "rootfs"), true); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "strata run: %v\n", err)
+			} else {
+				os.RemoveAll(bundle)
+			}
 		}
 	}()
+	if ref != "" {
+		dir := filepath.Join(bundle, "rootfs")
+		cfg, m, err := prepareImageRootfs(cmd.Context(), o.root, ref, key, dir)
+		if err != nil {
+			return err
+		}
+		img = m
+		spec.Root.Path = dir
+		if err := applyImageConfig(spec, cfg, args, o, cmd.Flags().Changed("workdir"), cmd.Flags().Changed("user"), dir); err != nil {
+			return err
+		}
+	}
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
@@ -167,11 +202,12 @@ func runContainer(cmd *cobra.Command, o *runOptions, args []string) error {
 	meta := &frontMeta{
 		Name:     name,
 		Key:      key,
-		Command:  args,
+		Command:  spec.Process.Args,
 		Created:  time.Now().UTC(),
 		Detached: o.detach,
 		Remove:   o.rm,
 		Network:  nc,
+		Image:    img,
 	}
 	if err := fs.saveMeta(meta); err != nil {
 		return err
