@@ -890,6 +890,8 @@ func (st *stageState) runEnv() []string {
 	return env
 }
 
+// runInputs is RUN's cache-key inputs (argv, environment, working
+// directory, user, network) and the step that runs it in a container.
 func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
 	if len(in.Flags) > 0 {
 		return nil, nil, fmt.Errorf("RUN --%s is not supported", in.Flags[0].Name)
@@ -933,6 +935,9 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 	return inputs, run, nil
 }
 
+// copyInputs is COPY's and ADD's cache-key inputs (sources, destination,
+// options and the digest of what is copied, or the --from stage's key or
+// image digest) and the step that copies.
 func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
 	var o copyOpts
 	var from *stageState
