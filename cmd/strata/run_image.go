@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -102,57 +100,45 @@ func releaseImageRootfs(ctx context.Context, root string, m *imageMeta, dir stri
 }
 
 // applyImageConfig sets what the image's config says where the flags did
-// not: the command (entrypoint + cmd, args replacing cmd), environment
-// (flags' --env on top), working directory, user (names looked up in the
-// rootfs's /etc/passwd and /etc/group) and labels (as annotations).
+// not (image.ProcessFor, docker's rules): the command (entrypoint + cmd,
+// args replacing cmd), environment (--env on top; TERM and HOME only when
+// the image has none), working directory, user (names looked up in the
+// rootfs's /etc/passwd and /etc/group by image.ResolveUser) and labels
+// (as annotations).
 func applyImageConfig(spec *specs.Spec, cfg *ocispec.Image, args []string, o *runOptions, workdirSet, userSet bool, rootfs string) error {
-	c := cfg.Config
-	cmd := c.Cmd
-	if len(args) > 0 {
-		cmd = args
+	ov := image.RunOverrides{Cmd: args, Env: o.env}
+	if workdirSet {
+		ov.WorkingDir = o.workdir
 	}
-	spec.Process.Args = append(append([]string{}, c.Entrypoint...), cmd...)
-	if len(spec.Process.Args) == 0 {
-		return errors.New("no command: the image has neither Entrypoint nor Cmd; give one after the image")
-	}
-	env := append([]string{}, c.Env...)
-	if !hasEnv(env, "PATH") {
-		env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, env...)
-	}
-	for _, e := range spec.Process.Env {
-		if k, _, _ := strings.Cut(e, "="); k == "PATH" || k == "HOME" {
-			if hasEnv(env, k) {
-				continue // the image's own
-			}
-		}
-		env = setEnv(env, e)
-	}
-	for _, e := range o.env {
-		env = setEnv(env, e)
-	}
-	spec.Process.Env = env
-	if !workdirSet && c.WorkingDir != "" {
-		if !filepath.IsAbs(c.WorkingDir) {
-			return fmt.Errorf("image WorkingDir %q is not absolute", c.WorkingDir)
-		}
-		spec.Process.Cwd = filepath.Clean(c.WorkingDir)
-	}
-	user := c.User
 	if userSet {
-		user = o.user
+		ov.User = o.user
 	}
-	if user != "" {
-		u, err := lookupUser(rootfs, user)
-		if err != nil {
-			return err
+	p, err := image.ProcessFor(cfg.Config, ov)
+	if err != nil {
+		return fmt.Errorf("%w: give a command after the image", err)
+	}
+	env := p.Env
+	for _, d := range []string{"TERM=xterm", "HOME=/root"} {
+		if k, _, _ := strings.Cut(d, "="); !hasEnv(env, k) {
+			env = append(env, d)
 		}
-		spec.Process.User = u
 	}
-	if len(c.Labels) > 0 {
+	if !filepath.IsAbs(p.Cwd) {
+		return fmt.Errorf("working directory %q is not absolute", p.Cwd)
+	}
+	uid, gid, extra, err := image.ResolveUser(rootfs, p.User)
+	if err != nil {
+		return err
+	}
+	spec.Process.Args = p.Args
+	spec.Process.Env = env
+	spec.Process.Cwd = filepath.Clean(p.Cwd)
+	spec.Process.User = specs.User{UID: uid, GID: gid, AdditionalGids: extra}
+	if len(p.Labels) > 0 {
 		if spec.Annotations == nil {
 			spec.Annotations = map[string]string{}
 		}
-		for k, v := range c.Labels {
+		for k, v := range p.Labels {
 			spec.Annotations[k] = v
 		}
 	}
@@ -166,102 +152,4 @@ func hasEnv(env []string, key string) bool {
 		}
 	}
 	return false
-}
-
-// lookupUser resolves USER[:GROUP] (names or numbers) against the
-// rootfs's /etc/passwd and /etc/group, as docker does: a user name gives
-// its uid, primary gid and the groups listing it. The files are read only
-// if they are regular files (a symlink could point at the host's).
-func lookupUser(rootfs, spec string) (specs.User, error) {
-	us, gs, hasGroup := strings.Cut(spec, ":")
-	var u specs.User
-	passwd := readDB(rootfs, "etc/passwd")
-	if uid, err := strconv.ParseUint(us, 10, 32); err == nil {
-		u.UID = uint32(uid)
-		for _, f := range passwd {
-			if len(f) > 3 && f[2] == us {
-				if gid, err := strconv.ParseUint(f[3], 10, 32); err == nil {
-					u.GID = uint32(gid)
-				}
-				us = f[0]
-				break
-			}
-		}
-	} else {
-		found := false
-		for _, f := range passwd {
-			if len(f) > 3 && f[0] == us {
-				uid, err1 := strconv.ParseUint(f[2], 10, 32)
-				gid, err2 := strconv.ParseUint(f[3], 10, 32)
-				if err1 != nil || err2 != nil {
-					return u, fmt.Errorf("user %q: bad /etc/passwd entry", us)
-				}
-				u.UID, u.GID, found = uint32(uid), uint32(gid), true
-				break
-			}
-		}
-		if !found {
-			return u, fmt.Errorf("user %q: not in the image's /etc/passwd", us)
-		}
-	}
-	group := readDB(rootfs, "etc/group")
-	if hasGroup {
-		if gid, err := strconv.ParseUint(gs, 10, 32); err == nil {
-			u.GID = uint32(gid)
-		} else {
-			found := false
-			for _, f := range group {
-				if len(f) > 2 && f[0] == gs {
-					gid, err := strconv.ParseUint(f[2], 10, 32)
-					if err != nil {
-						return u, fmt.Errorf("group %q: bad /etc/group entry", gs)
-					}
-					u.GID, found = uint32(gid), true
-					break
-				}
-			}
-			if !found {
-				return u, fmt.Errorf("group %q: not in the image's /etc/group", gs)
-			}
-		}
-	}
-	for _, f := range group {
-		if len(f) > 3 {
-			for _, m := range strings.Split(f[3], ",") {
-				if m == us && m != "" {
-					if gid, err := strconv.ParseUint(f[2], 10, 32); err == nil && uint32(gid) != u.GID {
-						u.AdditionalGids = append(u.AdditionalGids, uint32(gid))
-					}
-				}
-			}
-		}
-	}
-	return u, nil
-}
-
-// readDB reads a colon-separated database file of the rootfs, or nothing
-// when it is missing or not a regular file.
-func readDB(rootfs, rel string) [][]string {
-	p := filepath.Join(rootfs, rel)
-	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
-	if fi, err := os.Lstat(filepath.Dir(p)); err != nil || !fi.IsDir() {
-		return nil
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out [][]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		out = append(out, strings.Split(line, ":"))
-	}
-	return out
 }
