@@ -1,0 +1,83 @@
+package podman
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPodmanOptions runs `podman run --rm` with the options that turn into
+// config.json settings strata must honour — cgroup limits, user, caps,
+// mounts, sysctls, security options, host namespaces, a user namespace —
+// and checks each from inside the container.
+func TestPodmanOptions(t *testing.T) {
+	e := setup(t)
+	vol := filepath.Join(e.dir, "vol")
+	if err := os.MkdirAll(vol, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(vol, "f"), []byte("from the host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hostUTS, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// --privileged gives the container every capability the host's
+	// bounding set has (this sandbox lacks CAP_SYS_RESOURCE, say).
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hostBnd string
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "CapBnd:") {
+			hostBnd = l
+		}
+	}
+	if hostBnd == "" {
+		t.Fatal("no CapBnd line in /proc/self/status")
+	}
+	// v1 path first, then the v2 one: the container sees its own cgroup.
+	cg := func(v1, v2 string) string {
+		return "cat /sys/fs/cgroup/" + v1 + " 2>/dev/null || cat /sys/fs/cgroup/" + v2
+	}
+	for _, tt := range []struct {
+		name   string
+		opts   []string
+		script string
+		want   string // the output must start with it
+	}{
+		{"memory", []string{"--memory", "64m"}, cg("memory/memory.limit_in_bytes", "memory.max"), "67108864"},
+		{"pids", []string{"--pids-limit", "50"}, cg("pids/pids.max", "pids.max"), "50"},
+		{"cpus", []string{"--cpus", "0.5"}, cg("cpu/cpu.cfs_quota_us", "cpu.max"), "50000"},
+		{"user", []string{"--user", "1000:1000"}, "id", "uid=1000 gid=1000"},
+		{"workdir and env", []string{"-w", "/bin", "-e", "FOO=bar"}, "echo $(pwd) $FOO", "/bin bar"},
+		{"cap-drop all", []string{"--cap-drop", "all"}, "grep CapEff /proc/self/status", "CapEff:\t0000000000000000"},
+		{"hostname", []string{"--hostname", "inside"}, "hostname", "inside"},
+		{"volume ro", []string{"-v", vol + ":/data:ro"}, "cat /data/f; touch /data/g 2>/dev/null || echo read-only", "from the host\nread-only"},
+		{"sysctl", []string{"--sysctl", "net.ipv4.ip_forward=1"}, "cat /proc/sys/net/ipv4/ip_forward", "1"},
+		{"no-new-privileges", []string{"--security-opt", "no-new-privileges"}, "grep NoNewPrivs /proc/self/status", "NoNewPrivs:\t1"},
+		{"seccomp default", nil, "grep Seccomp: /proc/self/status", "Seccomp:\t2"},
+		{"seccomp unconfined", []string{"--security-opt", "seccomp=unconfined"}, "grep Seccomp: /proc/self/status", "Seccomp:\t0"},
+		{"privileged", []string{"--privileged"}, "grep CapBnd /proc/self/status", hostBnd},
+		{"uts host", []string{"--uts", "host"}, "hostname", hostUTS},
+		{"user namespace", []string{"--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"}, "id -u; cat /proc/self/uid_map", "0\n         0     100000      65536"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "--rm", "--network", "none"}, tt.opts...)
+			args = append(args, image, "sh", "-c", tt.script)
+			out, err := e.podman(t, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(out, tt.want) {
+				t.Errorf("podman run %v: output %q, want it to start with %q", tt.opts, out, tt.want)
+			}
+		})
+	}
+	if ents, err := os.ReadDir(e.state); err == nil && len(ents) > 0 {
+		t.Errorf("strata state left: %d entries in %s", len(ents), e.state)
+	}
+}
