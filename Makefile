@@ -25,6 +25,12 @@ $(OUT)/hello.elf: examples/hello/hello.S
 run: setup build
 	./$(BIN) vm run
 
+# The image round trip (root): import a busybox base, build, push to a
+# loopback registry, remove, pull back, run. See examples/image.
+.PHONY: image-demo
+image-demo: setup build
+	bash examples/image/roundtrip.sh $(BIN)
+
 # A bare-metal RISC-V program on strata (seconds, no guest build).
 demo: setup build $(OUT)/hello.elf
 	./$(BIN) vm run --bios none --kernel $(OUT)/hello.elf

@@ -6,8 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +196,29 @@ func activeSnapshots(t *testing.T, sn snapshot.Snapshotter) []string {
 		t.Fatal(err)
 	}
 	return keys
+}
+
+// TestRoundTripScript runs examples/image/roundtrip.sh — the README's
+// build → push → pull → run — with the built binary against Debian's
+// docker-registry on a free loopback port.
+func TestRoundTripScript(t *testing.T) {
+	if _, err := exec.LookPath("docker-registry"); err != nil {
+		t.Fatal("docker-registry is missing: apt-get install docker-registry (scripts/setup.sh does)")
+	}
+	bin := filepath.Join(t.TempDir(), "strata")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	cmd := exec.Command("bash", "../../examples/image/roundtrip.sh", bin)
+	cmd.Env = append(os.Environ(), "PORT="+port)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "\nbuilt by strata\n") || !strings.Contains(string(out), "1 layers fetched") && !strings.Contains(string(out), "2 layers fetched") {
+		t.Fatalf("roundtrip.sh: %v\n%s", err, out)
+	}
 }
