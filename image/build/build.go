@@ -234,9 +234,28 @@ func Build(ctx context.Context, st *image.Store, o Options) (Result, error) {
 	return res, nil
 }
 
+// platformArg is a predefined platform ARG: usable in FROM lines, and in
+// a stage once declared with ARG. strata builds linux/amd64.
+func platformArg(name string) (string, bool) {
+	switch name {
+	case "TARGETPLATFORM", "BUILDPLATFORM":
+		return "linux/amd64", true
+	case "TARGETOS", "BUILDOS":
+		return "linux", true
+	case "TARGETARCH", "BUILDARCH":
+		return "amd64", true
+	case "TARGETVARIANT", "BUILDVARIANT":
+		return "", true
+	}
+	return "", false
+}
+
 func (b *builder) metaLookup(name string) (string, bool) {
 	if v, ok := b.metaArgs[name]; ok && v != nil {
 		return *v, true
+	}
+	if v, ok := platformArg(name); ok {
+		return v, true
 	}
 	return "", false
 }
@@ -320,6 +339,24 @@ func (b *builder) buildStage(ctx context.Context, i int) error {
 		return err
 	}
 	b.stages[i] = state
+	// The base image's ONBUILD triggers run first, reported at the FROM
+	// line; they are not inherited further.
+	triggers := state.cfg.Config.OnBuild
+	state.cfg.Config.OnBuild = nil
+	for _, t := range triggers {
+		in, err := dockerfile.ParseInstruction(t, s.From.Line, b.df.Escape)
+		if err != nil {
+			return &Error{s.From.Line, "FROM", fmt.Errorf("base image's ONBUILD %q: %w", t, err)}
+		}
+		b.total++
+		if err := b.instruction(ctx, i, state, in); err != nil {
+			var be *Error
+			if errors.As(err, &be) {
+				return err
+			}
+			return &Error{s.From.Line, "ONBUILD " + in.Cmd, err}
+		}
+	}
 	for _, in := range s.Instructions {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -341,8 +378,14 @@ func (b *builder) from(ctx context.Context, i int, s dockerfile.Stage) (*stageSt
 	if err != nil {
 		return nil, &Error{s.From.Line, "FROM", err}
 	}
-	if _, ok := s.From.Flag("platform"); ok {
-		return nil, &Error{s.From.Line, "FROM", errors.New("--platform is not supported")}
+	if p, ok := s.From.Flag("platform"); ok {
+		ep, err := dockerfile.Expand(p, b.df.Escape, b.metaLookup)
+		if err != nil {
+			return nil, &Error{s.From.Line, "FROM", err}
+		}
+		if ep != "linux/amd64" {
+			return nil, &Error{s.From.Line, "FROM", fmt.Errorf("--platform=%s: strata builds linux/amd64 only", ep)}
+		}
 	}
 	st := &stageState{args: map[string]string{}}
 	switch {
@@ -554,6 +597,14 @@ func (b *builder) instruction(ctx context.Context, i int, st *stageState, in doc
 		c.StopSignal = s
 	case "SHELL":
 		c.Shell = in.Args
+	case "HEALTHCHECK":
+		hc, err := healthcheck(in)
+		if err != nil {
+			return err
+		}
+		c.Healthcheck = hc
+	case "ONBUILD":
+		c.OnBuild = append(c.OnBuild, in.Args[0])
 	case "MAINTAINER":
 		st.cfg.Author = in.Args[0]
 	default:
@@ -566,6 +617,42 @@ func (b *builder) instruction(ctx context.Context, i int, st *stageState, in doc
 	st.key = chainKey(st.key, in.Cmd, string(cfgJSON), string(argsJSON))
 	st.history(in, true)
 	return nil
+}
+
+// healthcheck is HEALTHCHECK's config.
+func healthcheck(in dockerfile.Instruction) (*v1.HealthConfig, error) {
+	if in.Sub == "NONE" {
+		return &v1.HealthConfig{Test: []string{"NONE"}}, nil
+	}
+	hc := &v1.HealthConfig{Test: append([]string{"CMD-SHELL"}, in.Args...)}
+	if in.JSON {
+		hc.Test = append([]string{"CMD"}, in.Args...)
+	}
+	for _, f := range in.Flags {
+		if f.Name == "retries" {
+			n, err := strconv.Atoi(f.Value)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("--retries=%s: want a count", f.Value)
+			}
+			hc.Retries = n
+			continue
+		}
+		d, err := time.ParseDuration(f.Value)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("--%s=%s: want a duration such as 30s", f.Name, f.Value)
+		}
+		switch f.Name {
+		case "interval":
+			hc.Interval = d
+		case "timeout":
+			hc.Timeout = d
+		case "start-period":
+			hc.StartPeriod = d
+		case "start-interval":
+			// Not in the OCI/Docker v1 config this builder writes.
+		}
+	}
+	return hc, nil
 }
 
 // command is CMD's or ENTRYPOINT's argument vector.

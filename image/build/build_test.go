@@ -602,3 +602,57 @@ func TestHashCache(t *testing.T) {
 		t.Errorf("rewritten file with its old mtime kept the old sum %s", s)
 	}
 }
+
+func TestBuildHealthcheckAndOnbuild(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{"Dockerfile": `FROM busybox:test
+HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD ["cat", "/ok"]
+ONBUILD RUN echo "triggered by $WHO" > /trig
+ONBUILD ENV CHILD=yes
+`})
+	e.mustBuild("parent:1", nil)
+	_, cfg := e.files("parent:1")
+	hc := cfg.Config.Healthcheck
+	if hc == nil || strings.Join(hc.Test, " ") != "CMD cat /ok" || hc.Interval != 5*time.Second || hc.Timeout != 2*time.Second || hc.Retries != 4 {
+		t.Errorf("healthcheck %+v", hc)
+	}
+	if len(cfg.Config.OnBuild) != 2 || cfg.Config.OnBuild[1] != "ENV CHILD=yes" {
+		t.Errorf("onbuild %q", cfg.Config.OnBuild)
+	}
+	e.write(map[string]string{"Dockerfile": "FROM parent:1\nENV WHO=child\nHEALTHCHECK NONE\n"})
+	e.mustBuild("child:1", nil)
+	files, ccfg := e.files("child:1")
+	if files["/trig"] != "triggered by \n" {
+		t.Errorf("/trig = %q (the trigger runs right after FROM, before ENV WHO)", files["/trig"])
+	}
+	if len(ccfg.Config.OnBuild) != 0 || strings.Join(ccfg.Config.Healthcheck.Test, " ") != "NONE" {
+		t.Errorf("child config: onbuild %q healthcheck %+v", ccfg.Config.OnBuild, ccfg.Config.Healthcheck)
+	}
+	found := false
+	for _, kv := range ccfg.Config.Env {
+		found = found || kv == "CHILD=yes"
+	}
+	if !found {
+		t.Errorf("ONBUILD ENV not applied: %q", ccfg.Config.Env)
+	}
+	if !strings.Contains(e.log.String(), "(line 1): RUN echo") {
+		t.Errorf("trigger not reported at the FROM line:\n%s", e.log.String())
+	}
+	e.fsck()
+}
+
+func TestBuildPlatformArgs(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{"Dockerfile": `FROM --platform=$BUILDPLATFORM busybox:test
+ARG TARGETARCH
+RUN echo "$TARGETOS/$TARGETARCH" > /arch
+`})
+	e.mustBuild("plat:1", nil)
+	if files, _ := e.files("plat:1"); files["/arch"] != "/amd64\n" {
+		t.Errorf("/arch = %q (TARGETARCH declared, TARGETOS not)", files["/arch"])
+	}
+	e.write(map[string]string{"Dockerfile": "FROM --platform=linux/arm64 busybox:test\n"})
+	if _, err := e.build("plat:2", nil); err == nil || !strings.Contains(err.Error(), "linux/amd64 only") {
+		t.Errorf("--platform=linux/arm64: %v", err)
+	}
+}

@@ -2,8 +2,8 @@
 //
 // It understands the instructions strata's builder runs — FROM (with
 // `scratch` and `AS name`), RUN, COPY, ADD, ENV, ARG, WORKDIR, USER, CMD,
-// ENTRYPOINT, EXPOSE, LABEL — plus SHELL, VOLUME, STOPSIGNAL and
-// MAINTAINER, line continuations, comments and the `syntax`/`escape` parser
+// ENTRYPOINT, EXPOSE, LABEL — plus SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK,
+// ONBUILD and MAINTAINER, line continuations, comments and the `syntax`/`escape` parser
 // directives. Every error names the line it is about. Variable
 // substitution ($VAR, ${VAR:-default}) and quote removal are done later, by
 // Expand, with the values the builder knows at that step.
@@ -38,6 +38,10 @@ type Instruction struct {
 	JSON bool
 	// Original is the instruction text with continuations joined.
 	Original string
+	// Sub is HEALTHCHECK's "CMD" or "NONE", and ONBUILD's trigger
+	// instruction keyword; Args are then the command's or the trigger's
+	// (the trigger's text is in Args[0]).
+	Sub string
 }
 
 // Flag is one --name or --name=value option of an instruction.
@@ -94,18 +98,21 @@ func errAt(line int, format string, args ...any) error {
 // allowedFlags lists the options each instruction accepts (the builder
 // may still refuse some it does not implement).
 var allowedFlags = map[string][]string{
-	"FROM": {"platform"},
-	"RUN":  {"mount", "network", "security"},
-	"COPY": {"from", "chown", "chmod", "link", "parents", "exclude"},
-	"ADD":  {"chown", "chmod", "link", "keep-git-dir", "checksum", "exclude"},
+	"FROM":        {"platform"},
+	"RUN":         {"mount", "network", "security"},
+	"COPY":        {"from", "chown", "chmod", "link", "parents", "exclude"},
+	"ADD":         {"chown", "chmod", "link", "keep-git-dir", "checksum", "exclude"},
+	"HEALTHCHECK": {"interval", "timeout", "start-period", "start-interval", "retries"},
 }
 
 // argKinds says how each known instruction's arguments are read.
 const (
-	kindWords  = iota // whitespace-separated words (quotes kept)
-	kindShell         // exec form (JSON) or one shell command line
-	kindJSONOr        // JSON array or words (COPY, ADD, VOLUME)
-	kindRaw           // the rest of the line as one argument
+	kindWords   = iota // whitespace-separated words (quotes kept)
+	kindShell          // exec form (JSON) or one shell command line
+	kindJSONOr         // JSON array or words (COPY, ADD, VOLUME)
+	kindRaw            // the rest of the line as one argument
+	kindHealth         // HEALTHCHECK NONE | HEALTHCHECK [flags] CMD command
+	kindOnBuild        // ONBUILD INSTRUCTION
 )
 
 var instructions = map[string]int{
@@ -113,7 +120,7 @@ var instructions = map[string]int{
 	"COPY": kindJSONOr, "ADD": kindJSONOr, "VOLUME": kindJSONOr,
 	"ENV": kindWords, "ARG": kindWords, "LABEL": kindWords, "EXPOSE": kindWords,
 	"WORKDIR": kindRaw, "USER": kindRaw, "STOPSIGNAL": kindRaw, "MAINTAINER": kindRaw,
-	"SHELL": kindShell,
+	"SHELL": kindShell, "HEALTHCHECK": kindHealth, "ONBUILD": kindOnBuild,
 }
 
 // logicalLine is an instruction's text with its line span.
@@ -220,6 +227,19 @@ func Parse(r io.Reader) (*Dockerfile, error) {
 	return df, nil
 }
 
+// ParseInstruction parses one instruction's text (an ONBUILD trigger
+// stored in an image, say), reporting errors at line.
+func ParseInstruction(text string, line int, escape byte) (Instruction, error) {
+	in, err := parseInstruction(logicalLine{start: line, end: line, text: text}, escape)
+	if err != nil {
+		return in, err
+	}
+	if in.Cmd == "FROM" {
+		return in, errAt(line, "FROM cannot be a trigger")
+	}
+	return in, nil
+}
+
 // directive parses a `# key=value` parser directive line.
 func directive(line string) (key, value string, ok bool) {
 	s := strings.TrimSpace(line)
@@ -289,6 +309,34 @@ func parseInstruction(l logicalLine, escape byte) (Instruction, error) {
 		if rest != "" {
 			in.Args = []string{rest}
 		}
+	case kindHealth:
+		sub, cmd, _ := strings.Cut(rest, " ")
+		in.Sub = strings.ToUpper(sub)
+		cmd = strings.TrimSpace(cmd)
+		switch {
+		case in.Sub == "NONE" && cmd == "" && len(in.Flags) == 0:
+		case in.Sub == "CMD" && cmd != "":
+			if args, ok := jsonArray(cmd); ok {
+				in.Args, in.JSON = args, true
+			} else {
+				in.Args = []string{cmd}
+			}
+		default:
+			return in, errAt(l.start, "HEALTHCHECK: want NONE or [OPTIONS] CMD COMMAND")
+		}
+	case kindOnBuild:
+		if rest == "" {
+			return in, errAt(l.start, "ONBUILD needs an instruction")
+		}
+		trig, err := parseInstruction(logicalLine{start: l.start, end: l.end, text: rest}, escape)
+		if err != nil {
+			return in, err
+		}
+		switch trig.Cmd {
+		case "ONBUILD", "FROM", "MAINTAINER":
+			return in, errAt(l.start, "ONBUILD %s is not allowed", trig.Cmd)
+		}
+		in.Sub, in.Args = trig.Cmd, []string{strings.TrimSpace(rest)}
 	}
 	if err := checkArgs(&in); err != nil {
 		return in, err

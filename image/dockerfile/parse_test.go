@@ -222,3 +222,47 @@ func FuzzExpand(f *testing.F) {
 		}
 	})
 }
+
+func TestParseHealthcheckOnbuild(t *testing.T) {
+	df, err := Parse(strings.NewReader(`FROM a
+HEALTHCHECK --interval=5s --retries=3 CMD ["curl", "-f", "http://localhost/"]
+HEALTHCHECK CMD wget -q -O- localhost || exit 1
+HEALTHCHECK NONE
+ONBUILD COPY . /app
+onbuild run make
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := df.Stages[0].Instructions
+	if h := ins[0]; h.Sub != "CMD" || !h.JSON || len(h.Args) != 3 || len(h.Flags) != 2 {
+		t.Errorf("exec healthcheck %+v", h)
+	}
+	if h := ins[1]; h.Sub != "CMD" || h.JSON || h.Args[0] != "wget -q -O- localhost || exit 1" {
+		t.Errorf("shell healthcheck %+v", h)
+	}
+	if h := ins[2]; h.Sub != "NONE" || len(h.Args) != 0 {
+		t.Errorf("healthcheck none %+v", h)
+	}
+	if o := ins[3]; o.Sub != "COPY" || o.Args[0] != "COPY . /app" {
+		t.Errorf("onbuild %+v", o)
+	}
+	if o := ins[4]; o.Sub != "RUN" || o.Args[0] != "run make" {
+		t.Errorf("onbuild lower case %+v", o)
+	}
+	for _, bad := range []string{"HEALTHCHECK", "HEALTHCHECK CMD", "HEALTHCHECK --interval=1s NONE", "HEALTHCHECK PING x", "HEALTHCHECK --bogus=1 CMD x",
+		"ONBUILD", "ONBUILD FROM x", "ONBUILD ONBUILD RUN x", "ONBUILD FROB x"} {
+		if _, err := Parse(strings.NewReader("FROM a\n" + bad + "\n")); err == nil {
+			t.Errorf("%q accepted", bad)
+		} else if !strings.Contains(err.Error(), "line 2") {
+			t.Errorf("%q: error %v does not name line 2", bad, err)
+		}
+	}
+	in, err := ParseInstruction("RUN echo hi", 7, '\\')
+	if err != nil || in.Cmd != "RUN" || in.Line != 7 {
+		t.Errorf("ParseInstruction: %+v %v", in, err)
+	}
+	if _, err := ParseInstruction("FROM x", 1, '\\'); err == nil {
+		t.Error("ParseInstruction accepted FROM")
+	}
+}
