@@ -461,3 +461,26 @@ func TestRuncSpecCapabilities(t *testing.T) {
 		t.Fatalf("status %d, output %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestTmpcopyup: a tmpfs with runc's tmpcopyup option (podman's --tmpfs
+// and --read-only) starts with a copy of the rootfs's directory, and
+// writes to it stay in the tmpfs.
+func TestTmpcopyup(t *testing.T) {
+	s := ctrtest.Spec("sh", "-c", "cat /data/seed; ls -l /data/sub/mode | cut -c1-10; readlink /data/link; echo new > /data/new && cat /data/new; touch /x 2>/dev/null || echo ro")
+	s.Root.Readonly = true
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "tmpfs", Source: "tmpfs", Options: []string{"tmpcopyup", "nosuid", "nodev", "mode=755"}})
+	e := newEnv(t, s)
+	data := filepath.Join(e.bundle, "rootfs", "data")
+	os.MkdirAll(filepath.Join(data, "sub"), 0o755)
+	os.WriteFile(filepath.Join(data, "seed"), []byte("seeded\n"), 0o644)
+	os.WriteFile(filepath.Join(data, "sub", "mode"), nil, 0o4711)
+	os.Chmod(filepath.Join(data, "sub", "mode"), 0o711|os.ModeSetuid)
+	os.Symlink("/somewhere", filepath.Join(data, "link"))
+	code, out, errs := e.run("tmpcopyup")
+	if want := "seeded\n-rws--x--x\n/somewhere\nnew\nro\n"; code != 0 || out != want {
+		t.Fatalf("status %d, output %q (stderr %q); want %q", code, out, errs, want)
+	}
+	if _, err := os.Stat(filepath.Join(data, "new")); err == nil {
+		t.Fatal("a write to the tmpfs reached the rootfs")
+	}
+}

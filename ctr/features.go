@@ -17,7 +17,7 @@ func Features() *features.Features {
 			"noexec", "exec", "sync", "async", "dirsync", "remount", "mand", "nomand", "atime",
 			"noatime", "diratime", "nodiratime", "relatime", "norelatime", "strictatime",
 			"nostrictatime", "private", "rprivate", "shared", "rshared", "slave", "rslave",
-			"unbindable", "runbindable"},
+			"unbindable", "runbindable", "tmpcopyup"},
 		Linux: &features.Linux{
 			Namespaces:   []string{"pid", "network", "mount", "ipc", "uts", "user", "cgroup"},
 			Capabilities: capNames(),

@@ -3,8 +3,10 @@ package ctr
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -125,6 +127,13 @@ func mountOne(rootfs string, m specs.Mount) error {
 				return fmt.Errorf("remount %s: %w", dest, err)
 			}
 		}
+	} else if m.Type == "tmpfs" && slices.Contains(m.Options, optTmpcopyup) {
+		if err := makeMountpoint(dest, true); err != nil {
+			return err
+		}
+		if err := mountTmpcopyup(dest, flags, data); err != nil {
+			return err
+		}
 	} else {
 		if err := makeMountpoint(dest, true); err != nil {
 			return err
@@ -139,6 +148,128 @@ func mountOne(rootfs string, m specs.Mount) error {
 		}
 	}
 	return nil
+}
+
+// optTmpcopyup is runc's mount option for a tmpfs that starts with a copy
+// of what the rootfs has at its destination (podman's --tmpfs and
+// --read-only use it).
+const optTmpcopyup = "tmpcopyup"
+
+// mountTmpcopyup mounts a tmpfs on a temporary directory, copies dest's
+// contents (modes, owners, symlinks, times) into it, and moves it onto
+// dest. It runs in the container's private mount namespace.
+func mountTmpcopyup(dest string, flags uintptr, data string) error {
+	tmp, err := os.MkdirTemp("", "strata-tmpcopyup-")
+	if err != nil {
+		return fmt.Errorf("tmpcopyup: %w", err)
+	}
+	defer os.Remove(tmp)
+	if err := unix.Mount("tmpfs", tmp, "tmpfs", flags&^unix.MS_RDONLY, data); err != nil {
+		return fmt.Errorf("mount tmpfs: %w", err)
+	}
+	if err := copyTree(dest, tmp); err != nil {
+		unix.Unmount(tmp, unix.MNT_DETACH)
+		return fmt.Errorf("tmpcopyup of %s: %w", dest, err)
+	}
+	if flags&unix.MS_RDONLY != 0 {
+		if err := unix.Mount("", tmp, "", unix.MS_REMOUNT|flags, data); err != nil {
+			unix.Unmount(tmp, unix.MNT_DETACH)
+			return fmt.Errorf("tmpcopyup: remount read-only: %w", err)
+		}
+	}
+	if err := unix.Mount(tmp, dest, "", unix.MS_MOVE, ""); err != nil {
+		unix.Unmount(tmp, unix.MNT_DETACH)
+		return fmt.Errorf("tmpcopyup: move onto %s: %w", dest, err)
+	}
+	return nil
+}
+
+// copyTree copies the directory tree src into the existing directory dst:
+// directories, regular files, symlinks, fifos and device nodes, with their
+// modes, owners and modification times. It does not follow symlinks.
+func copyTree(src, dst string) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(src, &st); err != nil {
+		return err
+	}
+	if err := os.Chmod(dst, os.FileMode(st.Mode&0o777)|modeBits(st.Mode)); err != nil {
+		return err
+	}
+	unix.Lchown(dst, int(st.Uid), int(st.Gid))
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		s, d := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		if err := unix.Lstat(s, &st); err != nil {
+			return err
+		}
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFDIR:
+			if err := os.Mkdir(d, 0o700); err != nil {
+				return err
+			}
+			if err := copyTree(s, d); err != nil {
+				return err
+			}
+		case unix.S_IFREG:
+			if err := copyFile(s, d, os.FileMode(st.Mode&0o7777)); err != nil {
+				return err
+			}
+		case unix.S_IFLNK:
+			target, err := os.Readlink(s)
+			if err != nil {
+				return err
+			}
+			if err := os.Symlink(target, d); err != nil {
+				return err
+			}
+		default: // fifo, char or block device, socket
+			if err := unix.Mknod(d, st.Mode, int(st.Rdev)); err != nil {
+				return err
+			}
+		}
+		unix.Lchown(d, int(st.Uid), int(st.Gid))
+		if st.Mode&unix.S_IFMT != unix.S_IFLNK {
+			os.Chmod(d, os.FileMode(st.Mode&0o777)|modeBits(st.Mode))
+		}
+		ts := []unix.Timespec{st.Atim, st.Mtim}
+		unix.UtimesNanoAt(unix.AT_FDCWD, d, ts, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	return nil
+}
+
+// modeBits maps setuid, setgid and sticky from a stat mode to os.FileMode.
+func modeBits(m uint32) os.FileMode {
+	var f os.FileMode
+	if m&unix.S_ISUID != 0 {
+		f |= os.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		f |= os.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		f |= os.ModeSticky
+	}
+	return f
+}
+
+func copyFile(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode&0o777)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 func makeMountpoint(dest string, dir bool) error {
@@ -191,6 +322,9 @@ var propagationOptions = map[string]uintptr{
 func parseOptions(opts []string) (flags, prop uintptr, data string) {
 	var extra []string
 	for _, o := range opts {
+		if o == optTmpcopyup {
+			continue // runc's extension, handled by mountOne
+		}
 		if f, ok := mountFlagOptions[o]; ok {
 			if f.clear {
 				flags &^= f.flag
