@@ -458,6 +458,53 @@ func TestPodman(t *testing.T) {
 		e.checkClean(t, id)
 	})
 
+	t.Run("signals, logs, top, restart, wait", func(t *testing.T) {
+		script := `trap "echo got-usr1" USR1; echo started; while true; do sleep 0.1; done`
+		out, err := e.podman(t, "run", "-d", "--network", "none", image, "sh", "-c", script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimSpace(out)
+		waitLog := func(want string, n int) {
+			t.Helper()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				logs, err := e.podman(t, "logs", id)
+				if err == nil && strings.Count(logs, want) >= n {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("podman logs: %q, %v; want %d × %q", logs, err, n, want)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		waitLog("started", 1)
+		// kill -s: strata-oci kill ID USR1 reaches the container's pid 1.
+		if _, err := e.podman(t, "kill", "--signal", "USR1", id); err != nil {
+			t.Fatal(err)
+		}
+		waitLog("got-usr1", 1)
+		if out, err := e.podman(t, "top", id, "pid", "args"); err != nil || !strings.Contains(out, "while true") {
+			t.Errorf("podman top: %q, %v", out, err)
+		}
+		// restart: kill, delete, create, start — a second "started".
+		if _, err := e.podman(t, "restart", "--time", "1", id); err != nil {
+			t.Fatal(err)
+		}
+		waitLog("started", 2)
+		if _, err := e.podman(t, "kill", id); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := e.podman(t, "wait", id); err != nil || strings.TrimSpace(out) != "137" {
+			t.Errorf("podman wait after SIGKILL: %q, %v; want 137", out, err)
+		}
+		if _, err := e.podman(t, "rm", id); err != nil {
+			t.Fatal(err)
+		}
+		e.checkClean(t, id)
+	})
+
 	t.Run("runtime commands", func(t *testing.T) {
 		cmds := e.commands()
 		for _, want := range []string{"create", "start", "kill", "delete", "pause", "resume"} {
