@@ -836,19 +836,44 @@ func (b *builder) mount(mounts []snapshot.Mount) (string, func() error, error) {
 	}, nil
 }
 
-// dropMountpoints removes /proc, /sys and /dev from changes when a RUN's
-// runtime only created them as empty mountpoints.
+// dropMountpoints removes from changes what only a RUN's runtime made:
+// /proc, /sys and /dev created as empty mountpoints, and the empty
+// /etc/resolv.conf and /etc/hosts the host network's binds went over.
 func dropMountpoints(changes []archive.Change) []archive.Change {
 	out := changes[:0]
+	droppedEtc := false
 	for _, c := range changes {
-		if c.Kind == archive.ChangeAdd && (c.Path == "/proc" || c.Path == "/sys" || c.Path == "/dev") {
-			if ents, err := os.ReadDir(c.Source); err == nil && len(ents) == 0 {
-				continue
+		if c.Kind == archive.ChangeAdd {
+			switch c.Path {
+			case "/proc", "/sys", "/dev":
+				if ents, err := os.ReadDir(c.Source); err == nil && len(ents) == 0 {
+					continue
+				}
+			case "/etc/resolv.conf", "/etc/hosts":
+				if fi, err := os.Lstat(c.Source); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+					droppedEtc = true
+					continue
+				}
 			}
 		}
 		out = append(out, c)
 	}
-	return out
+	if !droppedEtc {
+		return out
+	}
+	// /etc itself then only changed because those files were created in it.
+	kept := out[:0]
+	etcOther := false
+	for _, c := range out {
+		etcOther = etcOther || strings.HasPrefix(c.Path, "/etc/")
+	}
+	for _, c := range out {
+		if c.Path == "/etc" && c.Kind == archive.ChangeModify && !etcOther {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
 }
 
 // unpackState makes sure the stage's layers are unpacked as committed

@@ -656,3 +656,27 @@ RUN echo "$TARGETOS/$TARGETARCH" > /arch
 		t.Errorf("--platform=linux/arm64: %v", err)
 	}
 }
+
+func TestBuildHostNetworkFiles(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{"Dockerfile": "FROM busybox:test\nRUN cat /etc/resolv.conf > /resolv; cat /etc/hosts > /hosts\nRUN true\n"})
+	if _, err := Build(context.Background(), e.st, Options{ContextDir: e.dir, Tags: []string{"net:1"}, Network: "host", Output: &e.log}); err != nil {
+		t.Fatalf("%v\n%s", err, e.log.String())
+	}
+	files, cfg := e.files("net:1")
+	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
+	hostHosts, _ := os.ReadFile("/etc/hosts")
+	if files["/resolv"] != string(hostResolv) || files["/hosts"] != string(hostHosts) {
+		t.Errorf("RUN on the host network saw resolv.conf %q and hosts %q", files["/resolv"], files["/hosts"])
+	}
+	for _, p := range []string{"/etc/resolv.conf", "/etc/hosts"} {
+		if _, ok := files[p]; ok {
+			t.Errorf("%s (bound from the host) leaked into a layer", p)
+		}
+	}
+	// The second RUN changed nothing: no layer, not even /etc.
+	if n := len(cfg.RootFS.DiffIDs); n != 2 {
+		t.Errorf("%d layers, want 2 (base + the first RUN)", n)
+	}
+	e.fsck()
+}

@@ -32,7 +32,7 @@ type runSpec struct {
 	cwd      string
 	uid, gid uint32
 	groups   []uint32 // additional groups
-	network  string   // "none" or "host"
+	network  string   // "none" or "host" (with hostFiles bound)
 }
 
 // mountpoints are created in a root filesystem before a RUN (and before
@@ -71,8 +71,38 @@ func (r runSpec) config() *specs.Spec {
 	}
 	if r.network != "host" {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	} else {
+		// The host's network wants the host's resolver and hosts file, as
+		// Docker gives RUN; read-only binds over files created empty
+		// (hostFiles), which the layer leaves out.
+		for _, f := range hostFiles {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: f, Type: "bind", Source: f, Options: []string{"rbind", "ro"}})
+		}
 	}
 	return s
+}
+
+// hostFiles are bound from the host into RUN steps on the host network.
+var hostFiles = []string{"/etc/resolv.conf", "/etc/hosts"}
+
+// prepareHostFiles creates the hostFiles a root filesystem lacks (empty),
+// when it has /etc, and returns those it created.
+func prepareHostFiles(rootfs string) ([]string, error) {
+	if fi, err := os.Lstat(filepath.Join(rootfs, "etc")); err != nil || !fi.IsDir() {
+		return nil, nil
+	}
+	var created []string
+	for _, f := range hostFiles {
+		p := filepath.Join(rootfs, f)
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			return created, err
+		}
+		created = append(created, f)
+	}
+	return created, nil
 }
 
 // runContainer runs a RUN step with ctr and returns its exit status; the
@@ -81,6 +111,11 @@ func (r runSpec) config() *specs.Spec {
 func runContainer(ctx context.Context, r runSpec, stateDir string, out io.Writer) (int, error) {
 	for _, m := range mountpoints {
 		if err := os.MkdirAll(filepath.Join(r.rootfs, m), 0o755); err != nil {
+			return -1, err
+		}
+	}
+	if r.network == "host" {
+		if _, err := prepareHostFiles(r.rootfs); err != nil {
 			return -1, err
 		}
 	}

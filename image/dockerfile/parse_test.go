@@ -185,6 +185,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("FROM a\nRUN [\"x\"]\nENV A=\"b c\" D='e'\n")
 	f.Add("# escape=`\nFROM a\nRUN a `\n b\nCOPY --from=x [\"a\", \"b\"]\n")
 	f.Add("ARG X=${Y:-z}\nFROM $X AS n\nLABEL a=b\n")
+	f.Add("FROM a\nHEALTHCHECK --interval=1s CMD [\"x\"]\nONBUILD RUN y\nHEALTHCHECK NONE\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		df, err := Parse(strings.NewReader(src))
 		if err != nil {
