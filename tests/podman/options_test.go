@@ -63,6 +63,12 @@ func TestPodmanOptions(t *testing.T) {
 		{"seccomp unconfined", []string{"--security-opt", "seccomp=unconfined"}, "grep Seccomp: /proc/self/status", "Seccomp:\t0"},
 		{"privileged", []string{"--privileged"}, "grep CapBnd /proc/self/status", hostBnd},
 		{"uts host", []string{"--uts", "host"}, "hostname", hostUTS},
+		// tmpfs mounts with runc's tmpcopyup option.
+		{"read-only", []string{"--read-only"}, "touch /x 2>/dev/null || echo ro; touch /tmp/y && echo tmp-rw; grep -c ' /run tmpfs' /proc/mounts", "ro\ntmp-rw\n1"},
+		{"tmpfs", []string{"--tmpfs", "/scratch:size=1m"}, "grep ' /scratch ' /proc/mounts", "tmpfs /scratch tmpfs rw,nosuid,nodev,relatime,size=1024k"},
+		// A tmpfs over /bin is seeded with the image's /bin (copy-up), or sh
+		// would not even start.
+		{"tmpfs copy-up", []string{"--tmpfs", "/bin"}, "grep ' /bin ' /proc/mounts | cut -d' ' -f3; ls /bin/busybox /bin/sh", "tmpfs\n/bin/busybox\n/bin/sh"},
 		{"user namespace", []string{"--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"}, "id -u; cat /proc/self/uid_map", "0\n         0     100000      65536"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
