@@ -1089,6 +1089,25 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		words[k] = w
 	}
 	srcPatterns, dest := words[:len(words)-1], words[len(words)-1]
+	// Heredoc sources (<<EOF) become files in the work directory.
+	var inline []source
+	var inlineKey []string
+	if len(in.Heredocs) > 0 {
+		var rest []string
+		for k, p := range srcPatterns {
+			if !strings.HasPrefix(in.Args[k], "<<") {
+				rest = append(rest, p)
+				continue
+			}
+			src, content, err := b.heredocFile(st, in, in.Args[k])
+			if err != nil {
+				return nil, nil, err
+			}
+			inline = append(inline, src)
+			inlineKey = append(inlineKey, src.rel, content)
+		}
+		srcPatterns = rest
+	}
 	for _, p := range srcPatterns {
 		if strings.Contains(p, "://") {
 			return nil, nil, fmt.Errorf("%s from a URL (%s) is not supported", in.Cmd, p)
@@ -1124,6 +1143,8 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		inputs = append(inputs, "stage", from.key)
 	case fromImage.Digest != "":
 		inputs = append(inputs, "image", fromImage.Digest.String())
+	case len(srcPatterns) == 0 && len(inline) > 0:
+		// Only heredocs.
 	default:
 		srcs, wildcard, err = sources(b.bctx.dir, srcPatterns, b.bctx.filterFunc())
 		if err != nil {
@@ -1135,6 +1156,9 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		}
 		inputs = append(inputs, "context", h)
 		o.ignored, o.ctxRoot = b.bctx.filterFunc(), b.bctx.dir
+	}
+	if len(inline) > 0 {
+		inputs = append(append(inputs, "heredocs"), inlineKey...)
 	}
 	run := func() error {
 		if from != nil || fromImage.Digest != "" {
@@ -1177,9 +1201,40 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 			}
 			srcs = rest
 		}
-		return copyInto(st.rootfs, srcs, dest, wildcard, o)
+		return copyInto(st.rootfs, append(srcs, inline...), dest, wildcard, o)
 	}
 	return inputs, run, nil
+}
+
+// heredocFile writes the heredoc a COPY or ADD source word (<<NAME,
+// <<-NAME, <<"NAME") refers to into the work directory, variables
+// expanded unless its delimiter was quoted, and returns it as a source
+// named NAME with its content.
+func (b *builder) heredocFile(st *stageState, in dockerfile.Instruction, word string) (source, string, error) {
+	name := strings.Trim(strings.TrimPrefix(strings.TrimPrefix(word, "<<"), "-"), `"'`)
+	for _, h := range in.Heredocs {
+		if h.Name != name {
+			continue
+		}
+		content := h.Content
+		if h.Expand {
+			var err error
+			if content, err = dockerfile.ExpandHeredoc(content, st.lookup); err != nil {
+				return source{}, "", fmt.Errorf("heredoc %s: %w", name, err)
+			}
+		}
+		dir, err := os.MkdirTemp(b.work, "heredoc-")
+		if err != nil {
+			return source{}, "", err
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return source{}, "", err
+		}
+		os.Chmod(p, 0o644)
+		return source{host: p, rel: name}, content, nil
+	}
+	return source{}, "", fmt.Errorf("no heredoc named %s", name)
 }
 
 // fileMode converts Unix permission bits (with setuid, setgid, sticky).

@@ -680,3 +680,49 @@ func TestBuildHostNetworkFiles(t *testing.T) {
 	}
 	e.fsck()
 }
+
+func TestBuildHeredocs(t *testing.T) {
+	e := newEnv(t)
+	df := `FROM busybox:test
+ARG WHO=world
+RUN <<EOF
+echo "hello $WHO" > /greeting
+mkdir -p /etc/app
+EOF
+COPY <<CONF /etc/app/app.conf
+name=$WHO
+quoted="yes"
+CONF
+COPY <<'RAW' <<NOTE /notes/
+$WHO stays
+RAW
+note for $WHO
+NOTE
+RUN cat > /via-shell <<EOT
+shell $WHO
+EOT
+`
+	e.write(map[string]string{"Dockerfile": df})
+	e.mustBuild("here:1", nil)
+	files, _ := e.files("here:1")
+	want := map[string]string{
+		"/greeting":         "hello world\n",
+		"/etc/app/app.conf": "name=world\nquoted=\"yes\"\n",
+		"/notes/RAW":        "$WHO stays\n",
+		"/notes/NOTE":       "note for world\n",
+		"/via-shell":        "shell world\n",
+	}
+	for p, w := range want {
+		if files[p] != w {
+			t.Errorf("%s = %q, want %q", p, files[p], w)
+		}
+	}
+	if r := e.mustBuild("here:1", nil); r.Cached != 4 {
+		t.Errorf("unchanged rebuild: %d cached, want 4", r.Cached)
+	}
+	e.write(map[string]string{"Dockerfile": strings.Replace(df, "quoted=\"yes\"", "quoted=\"no\"", 1)})
+	if r := e.mustBuild("here:2", nil); r.Cached != 1 {
+		t.Errorf("changed COPY heredoc: %d cached, want 1", r.Cached)
+	}
+	e.fsck()
+}

@@ -144,3 +144,28 @@ func expandVar(s string, escape byte, lookup func(string) (string, bool)) (strin
 	}
 	return "", 0, fmt.Errorf("%q: unsupported variable operator %q", s[:end+1], op)
 }
+
+// ExpandHeredoc substitutes variables in a heredoc's content as a shell
+// does in an unquoted here-document: $NAME and ${…} forms are expanded
+// and a backslash quotes $, ` and itself; quotes are kept as they are.
+func ExpandHeredoc(content string, lookup func(string) (string, bool)) (string, error) {
+	var out strings.Builder
+	for i := 0; i < len(content); i++ {
+		c := content[i]
+		switch {
+		case c == '\\' && i+1 < len(content) && (content[i+1] == '$' || content[i+1] == '`' || content[i+1] == '\\'):
+			out.WriteByte(content[i+1])
+			i++
+		case c == '$':
+			val, n, err := expandVar(content[i:], '\\', lookup)
+			if err != nil {
+				return "", err
+			}
+			out.WriteString(val)
+			i += n - 1
+		default:
+			out.WriteByte(c)
+		}
+	}
+	return out.String(), nil
+}

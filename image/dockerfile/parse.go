@@ -3,10 +3,11 @@
 // It understands the instructions strata's builder runs — FROM (with
 // `scratch` and `AS name`), RUN, COPY, ADD, ENV, ARG, WORKDIR, USER, CMD,
 // ENTRYPOINT, EXPOSE, LABEL — plus SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK,
-// ONBUILD and MAINTAINER, line continuations, comments and the `syntax`/`escape` parser
-// directives. Every error names the line it is about. Variable
-// substitution ($VAR, ${VAR:-default}) and quote removal are done later, by
-// Expand, with the values the builder knows at that step.
+// ONBUILD and MAINTAINER, line continuations, comments, heredocs and the
+// `syntax`/`escape` parser directives. Every error names the line it is
+// about. Variable substitution ($VAR, ${VAR:-default}) and quote removal
+// are done later, by Expand, with the values the builder knows at that
+// step.
 package dockerfile
 
 import (
@@ -42,6 +43,11 @@ type Instruction struct {
 	// instruction keyword; Args are then the command's or the trigger's
 	// (the trigger's text is in Args[0]).
 	Sub string
+	// Heredocs are RUN's, COPY's or ADD's inline files, in order. A RUN
+	// whose command is only a heredoc marker runs the heredoc as its
+	// shell script (Args[0]); otherwise Args[0] is the command line
+	// followed by the heredocs as the shell reads them.
+	Heredocs []Heredoc
 }
 
 // Flag is one --name or --name=value option of an instruction.
@@ -127,6 +133,86 @@ var instructions = map[string]int{
 type logicalLine struct {
 	start, end int
 	text       string
+	heredocs   []Heredoc
+}
+
+// Heredoc is an inline file of RUN, COPY or ADD (`<<EOF` … `EOF`).
+type Heredoc struct {
+	// Name is the delimiter word.
+	Name string
+	// Content is the lines between the instruction and the delimiter,
+	// each ending in a newline.
+	Content string
+	// Expand is false when the delimiter was quoted (<<"EOF", <<'EOF'):
+	// the content is then taken literally.
+	Expand bool
+	// StripTabs is set by <<-: leading tabs are removed from the content
+	// lines and the delimiter.
+	StripTabs bool
+}
+
+// heredocScript is the shell command of a RUN with heredocs: the heredoc
+// itself when the command is only its marker, else the command line with
+// the heredocs after it, for the shell to read.
+func heredocScript(cmd string, hs []Heredoc) string {
+	if len(hs) == 1 && strings.HasPrefix(strings.TrimSpace(cmd), "<<") && len(strings.Fields(cmd)) == 1 {
+		return hs[0].Content
+	}
+	var b strings.Builder
+	b.WriteString(cmd)
+	b.WriteString("\n")
+	for _, h := range hs {
+		b.WriteString(h.Content)
+		b.WriteString(h.Name)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// heredocMarkers finds the <<[-]WORD, <<"WORD" and <<'WORD' markers of a
+// RUN, COPY or ADD line, in order.
+func heredocMarkers(text string) []Heredoc {
+	t := strings.TrimSpace(text)
+	kw, _, _ := strings.Cut(t, " ")
+	switch strings.ToUpper(kw) {
+	case "RUN", "COPY", "ADD":
+	default:
+		return nil
+	}
+	var out []Heredoc
+	for i := 0; i+2 < len(t); i++ {
+		if t[i] != '<' || t[i+1] != '<' || (i > 0 && t[i-1] == '<') {
+			continue
+		}
+		j := i + 2
+		h := Heredoc{Expand: true}
+		if j < len(t) && t[j] == '-' {
+			h.StripTabs = true
+			j++
+		}
+		var quote byte
+		if j < len(t) && (t[j] == '"' || t[j] == '\'') {
+			quote = t[j]
+			h.Expand = false
+			j++
+		}
+		k := j
+		for k < len(t) && isNameByte(t[k], k == j) {
+			k++
+		}
+		if k == j {
+			continue // <<< or a stray <<
+		}
+		if quote != 0 {
+			if k >= len(t) || t[k] != quote {
+				continue
+			}
+		}
+		h.Name = t[j:k]
+		out = append(out, h)
+		i = k
+	}
+	return out
 }
 
 // Parse reads a Dockerfile.
@@ -187,8 +273,35 @@ func Parse(r io.Reader) (*Dockerfile, error) {
 			continue
 		}
 		cur.WriteString(ln)
-		lines = append(lines, logicalLine{start: start, end: i + 1, text: cur.String()})
+		l := logicalLine{start: start, end: i + 1, text: cur.String()}
 		cur.Reset()
+		// Heredocs (RUN, COPY, ADD): the lines up to each terminator
+		// belong to the instruction.
+		for _, h := range heredocMarkers(l.text) {
+			var body []string
+			found := false
+			for i++; i < len(rawLines); i++ {
+				line := rawLines[i]
+				if h.StripTabs {
+					line = strings.TrimLeft(line, "\t")
+				}
+				if line == h.Name {
+					found = true
+					break
+				}
+				body = append(body, line)
+			}
+			if !found {
+				return nil, errAt(l.start, "heredoc <<%s has no terminating %q line", h.Name, h.Name)
+			}
+			h.Content = strings.Join(body, "\n") + "\n"
+			if len(body) == 0 {
+				h.Content = ""
+			}
+			l.heredocs = append(l.heredocs, h)
+			l.end = i + 1
+		}
+		lines = append(lines, l)
 	}
 	if cur.Len() > 0 {
 		lines = append(lines, logicalLine{start: start, end: len(rawLines), text: cur.String()})
@@ -266,7 +379,7 @@ func parseInstruction(l logicalLine, escape byte) (Instruction, error) {
 	} else {
 		kw, rest = text, ""
 	}
-	in := Instruction{Line: l.start, EndLine: l.end, Cmd: strings.ToUpper(kw), Original: text}
+	in := Instruction{Line: l.start, EndLine: l.end, Cmd: strings.ToUpper(kw), Original: text, Heredocs: l.heredocs}
 	kind, known := instructions[in.Cmd]
 	if !known {
 		return in, errAt(l.start, "unknown instruction %q", kw)
@@ -283,6 +396,8 @@ func parseInstruction(l logicalLine, escape byte) (Instruction, error) {
 	case kindShell:
 		if args, ok := jsonArray(rest); ok {
 			in.Args, in.JSON = args, true
+		} else if len(in.Heredocs) > 0 {
+			in.Args = []string{heredocScript(rest, in.Heredocs)}
 		} else if rest != "" {
 			if in.Cmd == "SHELL" {
 				return in, errAt(l.start, "SHELL needs the JSON form, e.g. SHELL [\"/bin/sh\", \"-c\"]")

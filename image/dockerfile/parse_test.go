@@ -185,6 +185,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("FROM a\nRUN [\"x\"]\nENV A=\"b c\" D='e'\n")
 	f.Add("# escape=`\nFROM a\nRUN a `\n b\nCOPY --from=x [\"a\", \"b\"]\n")
 	f.Add("ARG X=${Y:-z}\nFROM $X AS n\nLABEL a=b\n")
+	f.Add("FROM a\nRUN <<EOF\necho $A\nEOF\nCOPY <<-'X' <<Y /d/\n\tx\n\tX\ny\nY\n")
 	f.Add("FROM a\nHEALTHCHECK --interval=1s CMD [\"x\"]\nONBUILD RUN y\nHEALTHCHECK NONE\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		df, err := Parse(strings.NewReader(src))
@@ -265,5 +266,49 @@ onbuild run make
 	}
 	if _, err := ParseInstruction("FROM x", 1, '\\'); err == nil {
 		t.Error("ParseInstruction accepted FROM")
+	}
+}
+
+func TestParseHeredocs(t *testing.T) {
+	src := "FROM a\nRUN <<EOF\necho one\necho two\nEOF\nRUN cat <<-\"END\" > /f\n\tliteral $X\n\tEND\nCOPY <<A <<B /dir/\na content\nA\nB\nRUN echo $((1<<2)) && cat <<<x\n"
+	df, err := Parse(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := df.Stages[0].Instructions
+	if len(ins) != 4 {
+		t.Fatalf("%d instructions, want 4", len(ins))
+	}
+	if r := ins[0]; r.Line != 2 || r.EndLine != 5 || r.Args[0] != "echo one\necho two\n" {
+		t.Errorf("bare heredoc RUN: lines %d-%d args %q", r.Line, r.EndLine, r.Args)
+	}
+	r := ins[1]
+	if r.Line != 6 || r.EndLine != 8 || len(r.Heredocs) != 1 || r.Heredocs[0].Expand || !r.Heredocs[0].StripTabs ||
+		r.Heredocs[0].Content != "literal $X\n" || r.Args[0] != "cat <<-\"END\" > /f\nliteral $X\nEND\n" {
+		t.Errorf("RUN with a command and a quoted <<- heredoc: %+v", r)
+	}
+	c := ins[2]
+	if c.Line != 9 || c.EndLine != 12 || len(c.Heredocs) != 2 || c.Heredocs[0].Content != "a content\n" || c.Heredocs[1].Content != "" ||
+		!reflect.DeepEqual(c.Args, []string{"<<A", "<<B", "/dir/"}) {
+		t.Errorf("COPY heredocs: %+v", c)
+	}
+	if r := ins[3]; r.Line != 13 || len(r.Heredocs) != 0 {
+		t.Errorf("<< inside arithmetic or <<< taken for a heredoc: %+v", r)
+	}
+	if _, err := Parse(strings.NewReader("FROM a\nRUN <<EOF\necho never ends\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("unterminated heredoc: %v", err)
+	}
+}
+
+func TestExpandHeredoc(t *testing.T) {
+	lookup := func(k string) (string, bool) { return map[string]string{"A": "x"}[k], k == "A" }
+	for in, want := range map[string]string{
+		"a=$A \"${A}\" '$A'\n": "a=x \"x\" 'x'\n",
+		`\$A \\ \q`:            `$A \ \q`,
+		"${NOPE:-d}":           "d",
+	} {
+		if got, err := ExpandHeredoc(in, lookup); err != nil || got != want {
+			t.Errorf("ExpandHeredoc(%q) = %q, %v; want %q", in, got, err, want)
+		}
 	}
 }
