@@ -8,11 +8,10 @@ import (
 	"testing"
 )
 
-// TestPodmanExec runs `podman exec` into a detached container: conmon calls
+// testExec runs `podman exec` into a detached container: conmon calls
 // `strata-oci exec --pid-file F --process P --detach ID` and reaps the
 // process itself.
-func TestPodmanExec(t *testing.T) {
-	e := setup(t)
+func testExec(t *testing.T, e *env) {
 	out, err := e.podman(t, "run", "-d", "--network", "none", "--hostname", "inside", image, "sleep", "1000")
 	if err != nil {
 		t.Fatal(err)

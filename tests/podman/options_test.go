@@ -7,12 +7,11 @@ import (
 	"testing"
 )
 
-// TestPodmanOptions runs `podman run --rm` with the options that turn into
+// testOptions runs `podman run --rm` with the options that turn into
 // config.json settings strata must honour — cgroup limits, user, caps,
 // mounts, sysctls, security options, host namespaces, a user namespace —
 // and checks each from inside the container.
-func TestPodmanOptions(t *testing.T) {
-	e := setup(t)
+func testOptions(t *testing.T, e *env) {
 	vol := filepath.Join(e.dir, "vol")
 	if err := os.MkdirAll(vol, 0o755); err != nil {
 		t.Fatal(err)

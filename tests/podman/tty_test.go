@@ -5,11 +5,10 @@ import (
 	"testing"
 )
 
-// TestPodmanTTY runs containers with a terminal: `podman run -t` makes
-// conmon pass --console-socket to create and read the pty master it gets
-// back; `podman exec -t` passes --tty --console-socket to exec.
-func TestPodmanTTY(t *testing.T) {
-	e := setup(t)
+// testTTY runs containers with a terminal: `podman run -t` makes conmon
+// pass --console-socket to create and read the pty master it gets back;
+// `podman exec -t` passes --tty --console-socket to exec.
+func testTTY(t *testing.T, e *env) {
 	out, err := e.podman(t, "run", "--rm", "-t", "--network", "none", image,
 		"sh", "-c", "test -t 0 && test -t 1 && test -t 2 && echo tty; tty")
 	if err != nil {
