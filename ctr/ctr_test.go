@@ -3,7 +3,9 @@ package ctr
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,12 +15,19 @@ import (
 	"golang.org/x/sys/unix"
 
 	"strata/ctr/ctrtest"
+	"strata/ctr/nsenter"
 )
 
 func TestMain(m *testing.M) {
 	MaybeInit()
 	if os.Getenv("CTR_TEST_EXECLOOP") == "1" {
 		execLoop()
+	}
+	if os.Getenv("CTR_TEST_DUMPABLE") == "1" {
+		// Run with _STRATA_NSENTER set: report what the constructor left.
+		v, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+		fmt.Println("dumpable", v)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
@@ -482,5 +491,22 @@ func TestTmpcopyup(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "new")); err == nil {
 		t.Fatal("a write to the tmpfs reached the rootfs")
+	}
+}
+
+// TestNsenterNotDumpable: a process that went through the nsenter
+// constructor (exec, joined namespaces) is not dumpable, so nothing in the
+// container can open its /proc/PID/exe (the host binary).
+func TestNsenterNotDumpable(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "CTR_TEST_DUMPABLE=1", nsenter.Env(nsenter.NoFork, 0, 2, nil))
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "dumpable 0\n" {
+		t.Fatalf("through nsenter: %q %v; want dumpable 0", out, err)
+	}
+	cmd = exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "CTR_TEST_DUMPABLE=1")
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "dumpable 1\n" {
+		t.Fatalf("without nsenter: %q %v; want dumpable 1", out, err)
 	}
 }

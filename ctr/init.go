@@ -78,6 +78,10 @@ func MaybeInit() {
 	// no_new_privs and the final execve are per-thread: keep this
 	// goroutine on one OS thread from here to execve.
 	runtime.LockOSThread()
+	// Not dumpable until it execs the user's program: nothing in the
+	// container may open /proc/PID/exe (the host's binary) or ptrace it
+	// (the nsenter constructor has done it already for its paths).
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	base, err := strconv.Atoi(os.Getenv(initEnv) + os.Getenv(execEnv))
 	os.Unsetenv(initEnv)
 	os.Unsetenv(execEnv)

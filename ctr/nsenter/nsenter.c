@@ -99,6 +99,16 @@ __attribute__((constructor)) static void strata_nsenter(void) {
 	if (env == NULL) {
 		return;
 	}
+	// Not dumpable before anything of the container can see this
+	// process: a process in a joined pid namespace could otherwise open
+	// /proc/PID/exe — the runtime's binary on the host — and, once this
+	// process has exec'd the user's program, reopen it for writing
+	// (CVE-2019-5736 against runc). Non-dumpable, /proc/PID/exe and
+	// ptrace need CAP_SYS_PTRACE over this process. execve of the user's
+	// program makes it dumpable again.
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		_exit(127);
+	}
 	char *spec = strdup(env);
 	if (spec == NULL) {
 		_exit(127);
