@@ -277,3 +277,25 @@ func TestBenchRounds(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandFailure: a runtime that fails (or is not there) gives an
+// error naming the command line and its output, not a panic.
+func TestCommandFailure(t *testing.T) {
+	dir := t.TempDir()
+	b := &bench{c: config{timeout: 5 * time.Second}, work: dir, bundle: dir}
+	failing := filepath.Join(dir, "failing")
+	if err := os.WriteFile(failing, []byte("#!/bin/sh\necho no such container >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.command(rt{"failing", failing}, "delete", "x")
+	if err == nil || !strings.Contains(err.Error(), "no such container") || !strings.Contains(err.Error(), "delete x") {
+		t.Errorf("failing runtime: %v", err)
+	}
+	if _, err := b.command(rt{"missing", filepath.Join(dir, "missing")}, "state", "x"); err == nil {
+		t.Error("missing runtime binary: no error")
+	}
+	res, err := b.command(rt{"true", "/bin/true"}, "state", "x")
+	if err != nil || res.MaxRSS <= 0 || res.Wall <= 0 {
+		t.Errorf("/bin/true: %+v, %v", res, err)
+	}
+}

@@ -492,8 +492,10 @@ func (b *bench) command(r rt, args ...string) (result, error) {
 	err = cmd.Run()
 	wall := time.Since(t0)
 	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
-		rss = ru.Maxrss
+	if cmd.ProcessState != nil { // nil when the command did not start
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
+			rss = ru.Maxrss
+		}
 	}
 	if err != nil {
 		out, _ := os.ReadFile(logPath)
