@@ -27,6 +27,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"strata/image"
 	"strata/image/archive"
@@ -102,6 +104,9 @@ type stageState struct {
 	// rootfs is where the stage's filesystem is mounted while a step
 	// runs (an active snapshot on top of its layers).
 	rootfs string
+	// made lists the mount targets the running step's runtime created,
+	// left out of its layer when they stayed empty.
+	made []string
 }
 
 type builder struct {
@@ -778,7 +783,7 @@ func (b *builder) runStep(ctx context.Context, st *stageState, prepare func() er
 		return e, err
 	}
 	defer unmount()
-	st.rootfs = dir
+	st.rootfs, st.made = dir, nil
 	err = prepare()
 	st.rootfs = ""
 	if uerr := unmount(); err == nil {
@@ -791,7 +796,7 @@ func (b *builder) runStep(ctx context.Context, st *stageState, prepare func() er
 	if err != nil {
 		return e, fmt.Errorf("snapshot changes: %w", err)
 	}
-	changes = dropMountpoints(changes)
+	changes = dropMountpoints(changes, st.made)
 	if len(changes) == 0 {
 		return e, nil
 	}
@@ -837,43 +842,64 @@ func (b *builder) mount(mounts []snapshot.Mount) (string, func() error, error) {
 }
 
 // dropMountpoints removes from changes what only a RUN's runtime made:
-// /proc, /sys and /dev created as empty mountpoints, and the empty
-// /etc/resolv.conf and /etc/hosts the host network's binds went over.
-func dropMountpoints(changes []archive.Change) []archive.Change {
-	out := changes[:0]
-	droppedEtc := false
+// /proc, /sys and /dev created as empty mountpoints, the empty
+// /etc/resolv.conf and /etc/hosts the host network's binds went over, the
+// targets of RUN --mount (made) — and then the directories above them
+// that hold no other change.
+func dropMountpoints(changes []archive.Change, made []string) []archive.Change {
+	runtimeMade := map[string]bool{"/proc": true, "/sys": true, "/dev": true, "/etc/resolv.conf": true, "/etc/hosts": true}
+	for _, m := range made {
+		runtimeMade[m] = true
+	}
+	var dropped []string
+	out := make([]archive.Change, 0, len(changes))
 	for _, c := range changes {
-		if c.Kind == archive.ChangeAdd {
-			switch c.Path {
-			case "/proc", "/sys", "/dev":
-				if ents, err := os.ReadDir(c.Source); err == nil && len(ents) == 0 {
-					continue
-				}
-			case "/etc/resolv.conf", "/etc/hosts":
-				if fi, err := os.Lstat(c.Source); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-					droppedEtc = true
-					continue
-				}
-			}
+		if c.Kind == archive.ChangeAdd && runtimeMade[c.Path] && emptyEntry(c.Source) {
+			dropped = append(dropped, c.Path)
+			continue
 		}
 		out = append(out, c)
 	}
-	if !droppedEtc {
-		return out
-	}
-	// /etc itself then only changed because those files were created in it.
-	kept := out[:0]
-	etcOther := false
-	for _, c := range out {
-		etcOther = etcOther || strings.HasPrefix(c.Path, "/etc/")
-	}
-	for _, c := range out {
-		if c.Path == "/etc" && c.Kind == archive.ChangeModify && !etcOther {
-			continue
+	// Parents of dropped entries that only changed because of them, from
+	// the deepest up.
+	parents := map[string]bool{}
+	for _, d := range dropped {
+		for p := path.Dir(d); p != "/" && p != "."; p = path.Dir(p) {
+			parents[p] = true
 		}
-		kept = append(kept, c)
 	}
-	return kept
+	ps := sortedKeys(parents)
+	sort.Slice(ps, func(i, j int) bool { return len(ps[i]) > len(ps[j]) })
+	for _, p := range ps {
+		under := false
+		idx := -1
+		for k, c := range out {
+			if strings.HasPrefix(c.Path, p+"/") {
+				under = true
+			}
+			if c.Path == p && c.Kind != archive.ChangeDelete && !c.Opaque {
+				idx = k
+			}
+		}
+		if idx >= 0 && !under {
+			out = append(out[:idx], out[idx+1:]...)
+		}
+	}
+	return out
+}
+
+// emptyEntry reports whether p is an empty directory or an empty regular
+// file.
+func emptyEntry(p string) bool {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return false
+	}
+	if fi.IsDir() {
+		ents, err := os.ReadDir(p)
+		return err == nil && len(ents) == 0
+	}
+	return fi.Mode().IsRegular() && fi.Size() == 0
 }
 
 // unpackState makes sure the stage's layers are unpacked as committed
@@ -1005,8 +1031,20 @@ func (st *stageState) runEnv() []string {
 // runInputs is RUN's cache-key inputs (argv, environment, working
 // directory, user, network) and the step that runs it in a container.
 func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
-	if len(in.Flags) > 0 {
-		return nil, nil, fmt.Errorf("RUN --%s is not supported", in.Flags[0].Name)
+	var mounts []runMount
+	for _, f := range in.Flags {
+		if f.Name != "mount" {
+			return nil, nil, fmt.Errorf("RUN --%s is not supported", f.Name)
+		}
+		v, err := b.expand(st, f.Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := parseMount(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		mounts = append(mounts, m)
 	}
 	args := in.Args
 	if !in.JSON {
@@ -1019,18 +1057,42 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 	argv, _ := json.Marshal(args)
 	envJSON, _ := json.Marshal(env)
 	inputs := []string{string(argv), string(envJSON), st.workdir(), st.cfg.Config.User, b.o.Network}
+	for _, m := range mounts {
+		inputs = append(inputs, m.key())
+		if m.typ == "bind" {
+			// What a bind mount shows is an input, as for COPY.
+			srcs, _, err := sources(b.bctx.dir, []string{m.source}, b.bctx.filterFunc())
+			if err != nil {
+				return nil, nil, fmt.Errorf("--mount source=%s: %w", m.source, err)
+			}
+			h, err := hashSources(srcs, b.bctx.dir, b.bctx.filterFunc(), b.hashes.sum)
+			if err != nil {
+				return nil, nil, err
+			}
+			inputs = append(inputs, h)
+		}
+	}
 	run := func() error {
+		var extra []specs.Mount
+		for _, m := range mounts {
+			sm, err := m.spec(b.st.Root(), b.bctx.dir)
+			if err != nil {
+				return err
+			}
+			extra = append(extra, sm)
+			st.made = append(st.made, m.target)
+		}
 		if err := b.ensureWorkdir(st); err != nil {
 			return err
 		}
-		uid, gid, extra, err := image.ResolveUser(st.rootfs, st.cfg.Config.User)
+		uid, gid, groups, err := image.ResolveUser(st.rootfs, st.cfg.Config.User)
 		if err != nil {
 			return err
 		}
 		tw := &tailWriter{w: b.out, keep: 4096}
 		code, err := runContainer(ctx, runSpec{
 			rootfs: st.rootfs, args: args, env: env, cwd: st.workdir(),
-			uid: uid, gid: gid, groups: extra, network: b.o.Network,
+			uid: uid, gid: gid, groups: groups, network: b.o.Network, mounts: extra,
 		}, filepath.Join(b.work, "ctr"), tw)
 		if err != nil {
 			return err

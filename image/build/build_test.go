@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 // applets are the busybox commands the test base image links.
-var applets = []string{"sh", "echo", "cat", "id", "mkdir", "rm", "touch", "false", "true", "ls", "test", "sleep"}
+var applets = []string{"sh", "echo", "cat", "id", "mkdir", "rm", "touch", "false", "true", "ls", "test", "sleep", "wc"}
 
 // busyboxImage stores a one-layer busybox-static image named
 // busybox:test with an /etc/passwd holding root and app (1000:1000).
@@ -487,7 +487,10 @@ func TestBuildErrors(t *testing.T) {
 		{"FROM busybox:test\nCOPY missing.txt /\n", "line 2: COPY"},
 		{"FROM busybox:test\nCOPY --from=nowhere /a /b\n", "line 2"},
 		{"FROM busybox:test\nADD http://example.com/x /x\n", "URL"},
-		{"FROM busybox:test\nRUN --mount=type=cache,target=/x true\n", "not supported"},
+		{"FROM busybox:test\nRUN --mount=type=secret,id=x true\n", "not supported"},
+		{"FROM busybox:test\nRUN --network=none true\n", "not supported"},
+		{"FROM busybox:test\nRUN --mount=type=bind,source=.,target=/src,rw true\n", "read-write"},
+		{"FROM busybox:test\nRUN --mount=type=cache true\n", "absolute target"},
 		{"FROM busybox:test\nUSER nobody\nRUN true\n", "nobody"},
 		{"FROM busybox:test\nEXPOSE 99999\n", "EXPOSE"},
 		{"FROM 127.0.0.1:1/none:1\n", "line 1: FROM"},
@@ -723,6 +726,49 @@ EOT
 	e.write(map[string]string{"Dockerfile": strings.Replace(df, "quoted=\"yes\"", "quoted=\"no\"", 1)})
 	if r := e.mustBuild("here:2", nil); r.Cached != 1 {
 		t.Errorf("changed COPY heredoc: %d cached, want 1", r.Cached)
+	}
+	e.fsck()
+}
+
+func TestBuildRunMounts(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{
+		"Dockerfile": `FROM busybox:test
+RUN --mount=type=cache,target=/var/cache/app echo run >> /var/cache/app/log && wc -l < /var/cache/app/log > /count
+RUN --mount=type=bind,source=data,target=/src cat /src/input.txt > /copied
+RUN --mount=type=tmpfs,target=/scratch echo x > /scratch/y && ls /scratch > /listed
+`,
+		"data/input.txt": "from the context\n",
+	})
+	ctx := context.Background()
+	build := func(tag string, noCache bool) map[string]string {
+		t.Helper()
+		e.log.Reset()
+		if _, err := Build(ctx, e.st, Options{ContextDir: e.dir, Tags: []string{tag}, NoCache: noCache, Output: &e.log}); err != nil {
+			t.Fatalf("%v\n%s", err, e.log.String())
+		}
+		files, _ := e.files(tag)
+		return files
+	}
+	files := build("mnt:1", false)
+	if strings.TrimSpace(files["/count"]) != "1" || files["/copied"] != "from the context\n" || files["/listed"] != "y\n" {
+		t.Errorf("count %q copied %q listed %q", files["/count"], files["/copied"], files["/listed"])
+	}
+	for _, p := range []string{"/var", "/var/cache/app/log", "/src", "/scratch"} {
+		if _, ok := files[p]; ok {
+			t.Errorf("%s (a mount or its mountpoint) is in the image", p)
+		}
+	}
+	// The cache mount keeps its contents across builds.
+	files = build("mnt:2", true)
+	if strings.TrimSpace(files["/count"]) != "2" {
+		t.Errorf("second run saw %q lines in the cache mount, want 2", files["/count"])
+	}
+	// What a bind mount shows is part of the step's key.
+	e.write(map[string]string{"data/input.txt": "changed\n"})
+	files = build("mnt:3", false)
+	if files["/copied"] != "changed\n" {
+		t.Errorf("bind-mounted file changed, RUN gave %q", files["/copied"])
 	}
 	e.fsck()
 }

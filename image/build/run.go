@@ -31,8 +31,9 @@ type runSpec struct {
 	env      []string
 	cwd      string
 	uid, gid uint32
-	groups   []uint32 // additional groups
-	network  string   // "none" or "host" (with hostFiles bound)
+	groups   []uint32      // additional groups
+	network  string        // "none" or "host" (with hostFiles bound)
+	mounts   []specs.Mount // RUN --mount
 }
 
 // mountpoints are created in a root filesystem before a RUN (and before
@@ -69,6 +70,7 @@ func (r runSpec) config() *specs.Spec {
 			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 		},
 	}
+	s.Mounts = append(s.Mounts, r.mounts...)
 	if r.network != "host" {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	} else {
