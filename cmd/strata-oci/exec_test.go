@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"strata/cgroup"
 	"strata/ctr"
 	"strata/ctr/ctrtest"
 )
@@ -132,5 +135,58 @@ func TestCLIPreserveFds(t *testing.T) {
 	}
 	if code, _, errs := c.oci("run", "--preserve-fds", "3", "-b", c.bundle, "fds"); code != 1 || !strings.Contains(errs, "not open") {
 		t.Fatalf("--preserve-fds of closed descriptors: %d %q", code, errs)
+	}
+}
+
+func TestCLIUpdate(t *testing.T) {
+	s := ctrtest.Spec("sleep", "1000")
+	limit := int64(64 << 20)
+	s.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}}
+	c := newCLI(t, s)
+	if code, _, errs := c.oci("run", "-d", "-b", c.bundle, "up"); code != 0 {
+		t.Fatalf("run -d: %d %s", code, errs)
+	}
+	var st ctr.State
+	_, out, _ := c.oci("state", "up")
+	json.Unmarshal([]byte(out), &st)
+	ns := ctrtest.PidNS(st.Pid)
+	defer func() {
+		c.oci("delete", "--force", "up")
+		ctrtest.CheckClean(t, c.root, nil, []string{ns})
+	}()
+	read := func(file string) string {
+		code, out, errs := c.oci("exec", "up", "cat", "/sys/fs/cgroup/"+file)
+		if code != 0 {
+			t.Fatalf("read %s: %d %s", file, code, errs)
+		}
+		return strings.TrimSpace(out)
+	}
+	// The container's own cgroup files, v1 (this host) or v2.
+	memFile, pidsFile, cpuFile, quota := "memory/memory.limit_in_bytes", "pids/pids.max", "cpu/cpu.cfs_quota_us", "20000"
+	if cgroup.Mode() == "v2" {
+		memFile, pidsFile, cpuFile, quota = "memory.max", "pids.max", "cpu.max", "20000 100000"
+	}
+	if v := read(memFile); v != strconv.Itoa(64<<20) {
+		t.Fatalf("memory limit before update: %s", v)
+	}
+	if code, _, errs := c.oci("update", "--memory", strconv.Itoa(128<<20), "--pids-limit", "50", "up"); code != 0 {
+		t.Fatalf("update: %d %s", code, errs)
+	}
+	if v := read(memFile); v != strconv.Itoa(128<<20) {
+		t.Errorf("memory limit after update: %s", v)
+	}
+	if v := read(pidsFile); v != "50" {
+		t.Errorf("pids.max after update: %s", v)
+	}
+	res := filepath.Join(t.TempDir(), "r.json")
+	os.WriteFile(res, []byte(`{"cpu":{"quota":20000,"period":100000}}`), 0o644)
+	if code, _, errs := c.oci("update", "-r", res, "up"); code != 0 {
+		t.Fatalf("update -r: %d %s", code, errs)
+	}
+	if v := read(cpuFile); v != quota {
+		t.Errorf("cfs quota after update -r: %s", v)
+	}
+	if code, _, errs := c.oci("update", "--memory", "1", "nosuch"); code != 1 || !strings.Contains(errs, "does not exist") {
+		t.Errorf("update of a missing container: %d %q", code, errs)
 	}
 }

@@ -271,7 +271,7 @@ func newRoot(g *globals, stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 	}
 
 	root.AddCommand(create, start, state, kill, del, runCmd, list, features, pause, resume,
-		eventsCmd(store, stdout), psCmd(store, stdout), execCmd(store, stdin, stdout, stderr))
+		eventsCmd(store, stdout), psCmd(store, stdout), execCmd(store, stdin, stdout, stderr), updateCmd(store, stdin))
 	return root
 }
 
