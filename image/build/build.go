@@ -1119,6 +1119,10 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 	for _, f := range in.Flags {
 		switch f.Name {
 		case "chown", "chmod":
+		case "checksum":
+			if in.Cmd != "ADD" {
+				return nil, nil, errors.New("COPY --checksum is not supported")
+			}
 		case "from":
 			if in.Cmd != "COPY" {
 				return nil, nil, errors.New("ADD --from is not supported")
@@ -1170,11 +1174,26 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		}
 		srcPatterns = rest
 	}
+	// ADD URLs are downloaded (revalidated on every build) into the
+	// store's download cache; their content digest keys the step.
+	var rest []string
 	for _, p := range srcPatterns {
-		if strings.Contains(p, "://") {
-			return nil, nil, fmt.Errorf("%s from a URL (%s) is not supported", in.Cmd, p)
+		if !strings.Contains(p, "://") {
+			rest = append(rest, p)
+			continue
 		}
+		if in.Cmd != "ADD" {
+			return nil, nil, fmt.Errorf("COPY from a URL (%s): use ADD", p)
+		}
+		checksum, _ := in.Flag("checksum")
+		file, sum, err := download(ctx, b.st.Root(), p, checksum)
+		if err != nil {
+			return nil, nil, err
+		}
+		inline = append(inline, source{host: file, rel: urlFileName(p), url: true})
+		inlineKey = append(inlineKey, p, sum)
 	}
+	srcPatterns = rest
 	if !path.IsAbs(dest) {
 		keepSlash := strings.HasSuffix(dest, "/")
 		dest = path.Join(st.workdir(), dest)
@@ -1220,7 +1239,7 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 		o.ignored, o.ctxRoot = b.bctx.filterFunc(), b.bctx.dir
 	}
 	if len(inline) > 0 {
-		inputs = append(append(inputs, "heredocs"), inlineKey...)
+		inputs = append(append(inputs, "inline"), inlineKey...)
 	}
 	run := func() error {
 		if from != nil || fromImage.Digest != "" {
@@ -1247,10 +1266,11 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 			}
 			o.chown, o.uid, o.gid = true, int(uid), int(gid)
 		}
+		srcs := append(append([]source{}, srcs...), inline...)
 		if in.Cmd == "ADD" {
 			var rest []source
 			for _, s := range srcs {
-				if !s.dir && isTarName(s.rel) {
+				if !s.dir && !s.url && isTarName(s.rel) {
 					if err := b.addArchive(ctx, st, s, dest); err != nil {
 						return err
 					}
@@ -1263,7 +1283,7 @@ func (b *builder) copyInputs(ctx context.Context, i int, st *stageState, in dock
 			}
 			srcs = rest
 		}
-		return copyInto(st.rootfs, append(srcs, inline...), dest, wildcard, o)
+		return copyInto(st.rootfs, srcs, dest, wildcard, o)
 	}
 	return inputs, run, nil
 }

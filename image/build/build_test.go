@@ -4,13 +4,18 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -486,7 +491,9 @@ func TestBuildErrors(t *testing.T) {
 		{"FROM busybox:test\nRUN true\nBOGUS x\n", "line 3"},
 		{"FROM busybox:test\nCOPY missing.txt /\n", "line 2: COPY"},
 		{"FROM busybox:test\nCOPY --from=nowhere /a /b\n", "line 2"},
-		{"FROM busybox:test\nADD http://example.com/x /x\n", "URL"},
+		{"FROM busybox:test\nCOPY http://127.0.0.1:1/x /x\n", "use ADD"},
+		{"FROM busybox:test\nADD ftp://127.0.0.1:1/x /x\n", "only http"},
+		{"FROM busybox:test\nADD http://127.0.0.1:1/x /x\n", "line 2: ADD"},
 		{"FROM busybox:test\nRUN --mount=type=secret,id=x true\n", "not supported"},
 		{"FROM busybox:test\nRUN --network=none true\n", "not supported"},
 		{"FROM busybox:test\nRUN --mount=type=bind,source=.,target=/src,rw true\n", "read-write"},
@@ -769,6 +776,39 @@ RUN --mount=type=tmpfs,target=/scratch echo x > /scratch/y && ls /scratch > /lis
 	files = build("mnt:3", false)
 	if files["/copied"] != "changed\n" {
 		t.Errorf("bind-mounted file changed, RUN gave %q", files["/copied"])
+	}
+	e.fsck()
+}
+
+func TestBuildAddURL(t *testing.T) {
+	e := newEnv(t)
+	var gets, full atomic.Int64
+	body := "downloaded content\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		full.Add(1)
+		w.Header().Set("ETag", `"v1"`)
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	sum := sha256.Sum256([]byte(body))
+	e.write(map[string]string{"Dockerfile": "FROM busybox:test\nADD " + srv.URL + "/files/tool.tar.gz /opt/\n" +
+		"ADD --checksum=sha256:" + hex.EncodeToString(sum[:]) + " " + srv.URL + "/x /named\n"})
+	e.mustBuild("url:1", nil)
+	files, _ := e.files("url:1")
+	if files["/opt/tool.tar.gz"] != body || files["/named"] != body {
+		t.Errorf("ADD URL gave %q and %q (a remote .tar.gz is not unpacked); files %v", files["/opt/tool.tar.gz"], files["/named"], sortedKeys(files))
+	}
+	if r := e.mustBuild("url:1", nil); r.Cached != 2 || full.Load() != 2 || gets.Load() != 4 {
+		t.Errorf("rebuild: %d cached, %d requests, %d full downloads (want 2 cached, 4, 2: revalidated with 304s)", r.Cached, gets.Load(), full.Load())
+	}
+	e.write(map[string]string{"Dockerfile": "FROM busybox:test\nADD --checksum=sha256:0000 " + srv.URL + "/x /y\n"})
+	if _, err := e.build("url:2", nil); err == nil || !strings.Contains(err.Error(), "--checksum") {
+		t.Errorf("wrong checksum: %v", err)
 	}
 	e.fsck()
 }

@@ -94,6 +94,7 @@ type source struct {
 	host string // path on the host
 	rel  string // relative path the source pattern matched
 	dir  bool
+	url  bool // an ADD URL download: mode 0600, never unpacked
 }
 
 // sources resolves COPY source patterns against a root directory (the
