@@ -1028,6 +1028,10 @@ func (st *stageState) runEnv() []string {
 	return env
 }
 
+// scriptPath is where a RUN heredoc with a #! line is bound for its
+// interpreter to run.
+const scriptPath = "/dev/.strata-run-script"
+
 // runInputs is RUN's cache-key inputs (argv, environment, working
 // directory, user, network) and the step that runs it in a container.
 func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) ([]string, func() error, error) {
@@ -1047,8 +1051,13 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 		mounts = append(mounts, m)
 	}
 	args := in.Args
+	script := "" // a heredoc with a #! line, run by its interpreter
 	if !in.JSON {
 		args = append(st.shell(), in.Args...)
+		if len(in.Heredocs) == 1 && in.Args[0] == in.Heredocs[0].Content && strings.HasPrefix(in.Args[0], "#!") {
+			script = in.Args[0]
+			args = []string{scriptPath}
+		}
 	}
 	if len(args) == 0 {
 		return nil, nil, errors.New("RUN needs a command")
@@ -1056,7 +1065,7 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 	env := st.runEnv()
 	argv, _ := json.Marshal(args)
 	envJSON, _ := json.Marshal(env)
-	inputs := []string{string(argv), string(envJSON), st.workdir(), st.cfg.Config.User, b.o.Network}
+	inputs := []string{string(argv), string(envJSON), st.workdir(), st.cfg.Config.User, b.o.Network, script}
 	for _, m := range mounts {
 		inputs = append(inputs, m.key())
 		if m.typ == "bind" {
@@ -1074,6 +1083,24 @@ func (b *builder) runInputs(ctx context.Context, i int, st *stageState, in docke
 	}
 	run := func() error {
 		var extra []specs.Mount
+		if script != "" {
+			// The script is bound into /dev (a tmpfs), so it is in no layer.
+			f, err := os.CreateTemp(b.work, "script-")
+			if err != nil {
+				return err
+			}
+			_, err = f.WriteString(script)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Chmod(f.Name(), 0o755)
+			}
+			if err != nil {
+				return err
+			}
+			extra = append(extra, specs.Mount{Destination: scriptPath, Type: "bind", Source: f.Name(), Options: []string{"bind", "ro"}})
+		}
 		for _, m := range mounts {
 			sm, err := m.spec(b.st.Root(), b.bctx.dir)
 			if err != nil {

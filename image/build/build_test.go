@@ -711,6 +711,10 @@ NOTE
 RUN cat > /via-shell <<EOT
 shell $WHO
 EOT
+RUN <<EOF
+#!/bin/busybox sh
+echo "interpreted by $0" > /shebang
+EOF
 `
 	e.write(map[string]string{"Dockerfile": df})
 	e.mustBuild("here:1", nil)
@@ -721,14 +725,20 @@ EOT
 		"/notes/RAW":        "$WHO stays\n",
 		"/notes/NOTE":       "note for world\n",
 		"/via-shell":        "shell world\n",
+		"/shebang":          "interpreted by /dev/.strata-run-script\n",
 	}
 	for p, w := range want {
 		if files[p] != w {
 			t.Errorf("%s = %q, want %q", p, files[p], w)
 		}
 	}
-	if r := e.mustBuild("here:1", nil); r.Cached != 4 {
-		t.Errorf("unchanged rebuild: %d cached, want 4", r.Cached)
+	if r := e.mustBuild("here:1", nil); r.Cached != 5 {
+		t.Errorf("unchanged rebuild: %d cached, want 5", r.Cached)
+	}
+	for p := range files {
+		if strings.HasPrefix(p, "/dev/") {
+			t.Errorf("%s in the image", p)
+		}
 	}
 	e.write(map[string]string{"Dockerfile": strings.Replace(df, "quoted=\"yes\"", "quoted=\"no\"", 1)})
 	if r := e.mustBuild("here:2", nil); r.Cached != 1 {
