@@ -508,10 +508,11 @@ func TestPodman(t *testing.T) {
 	t.Run("exec", func(t *testing.T) { testExec(t, e) })
 	t.Run("tty", func(t *testing.T) { testTTY(t, e) })
 	t.Run("options", func(t *testing.T) { testOptions(t, e) })
+	t.Run("update", func(t *testing.T) { testUpdate(t, e) })
 
 	t.Run("runtime commands", func(t *testing.T) {
 		cmds := e.commands()
-		for _, want := range []string{"create", "start", "kill", "delete", "pause", "resume", "exec"} {
+		for _, want := range []string{"create", "start", "kill", "delete", "pause", "resume", "exec", "update"} {
 			if !slices.Contains(cmds, want) {
 				t.Errorf("podman never ran %q; it ran %v", want, cmds)
 			}
