@@ -1,7 +1,9 @@
 package podman
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,6 +53,10 @@ func testOptions(t *testing.T, e *env) {
 		{"memory", []string{"--memory", "64m"}, cg("memory/memory.limit_in_bytes", "memory.max"), "67108864"},
 		{"pids", []string{"--pids-limit", "50"}, cg("pids/pids.max", "pids.max"), "50"},
 		{"cpus", []string{"--cpus", "0.5"}, cg("cpu/cpu.cfs_quota_us", "cpu.max"), "50000"},
+		{"cpuset", []string{"--cpuset-cpus", "0"}, cg("cpuset/cpuset.cpus", "cpuset.cpus"), "0\n"},
+		{"shm-size", []string{"--shm-size", "8m"}, "df -k /dev/shm | awk 'NR==2 {print $2}'", "8192\n"},
+		// Limits enforced: a fork past --pids-limit fails.
+		{"pids enforced", []string{"--pids-limit", "10"}, "for i in $(seq 20); do sleep 5 & done 2>&1 | head -1; echo done", "sh: can't fork"},
 		{"user", []string{"--user", "1000:1000"}, "id", "uid=1000 gid=1000"},
 		{"workdir and env", []string{"-w", "/bin", "-e", "FOO=bar"}, "echo $(pwd) $FOO", "/bin bar"},
 		{"cap-drop all", []string{"--cap-drop", "all"}, "grep CapEff /proc/self/status", "CapEff:\t0000000000000000"},
@@ -82,6 +88,16 @@ func testOptions(t *testing.T, e *env) {
 			}
 		})
 	}
+	t.Run("memory enforced", func(t *testing.T) {
+		// 40 MB in a shell variable under a 16 MiB limit: the OOM killer
+		// ends the container's process, podman exits 137.
+		_, err := e.podman(t, "run", "--rm", "--network", "none", "--memory", "16m", image,
+			"sh", "-c", `x=$(head -c 40000000 /dev/zero | tr "\0" a); echo survived`)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 137 {
+			t.Errorf("a 40 MB allocation under --memory 16m: %v, want exit status 137", err)
+		}
+	})
 	if ents, err := os.ReadDir(e.state); err == nil && len(ents) > 0 {
 		t.Errorf("strata state left: %d entries in %s", len(ents), e.state)
 	}
