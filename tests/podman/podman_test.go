@@ -226,6 +226,9 @@ func (e *env) podmanStdin(t *testing.T, stdin string, args ...string) (string, e
 	argv := append(e.args(), args...)
 	cmd := exec.CommandContext(ctx, "podman", argv...)
 	cmd.Env = append(os.Environ(), "CONTAINERS_CONF="+filepath.Join(e.dir, "containers.conf"))
+	// conmon leaves files in its working directory (an "oom" marker after
+	// an OOM kill): keep them in the test's directory, not the package's.
+	cmd.Dir = e.dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Stdin = strings.NewReader(stdin)
