@@ -44,11 +44,11 @@ import (
 const image = "localhost/strata-busybox:test"
 
 // containersConf is podman's containers.conf for the tests. Rootful podman
-// asks the runtime for RLIMIT_NOFILE 1048576 and RLIMIT_NPROC 4194304 by
-// default, above the hard limits conmon hands the runtime here (20000 and
-// 32768), and this sandbox lacks CAP_SYS_RESOURCE to raise them: runc and
-// crun fail the same way ("setrlimit RLIMIT_NPROC: operation not
-// permitted"). So the default ulimits are set to values below both.
+// asks the runtime for RLIMIT_NOFILE 1048576 by default (and RLIMIT_NPROC at
+// podman's own limit, 32768 here), above the hard nofile limit of 20000 the
+// runtime inherits here, and this sandbox lacks CAP_SYS_RESOURCE to raise
+// it: runc and crun fail the same way ("setrlimit RLIMIT_NOFILE: operation
+// not permitted"). So the default ulimits are set below both limits.
 const containersConf = `[containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 [engine]
