@@ -179,14 +179,15 @@ func (st Store) Create(id string, opts CreateOptions) (*Process, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	cg, err := cgroup.New(cgPath, cgroupResources(spec.Linux))
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("linux.resources: %w", err)
-	}
+	// The cgroup is made while the init starts (clone, execve, the Go
+	// runtime: milliseconds it spends blocked on its config); create
+	// waits for it before putting the init in.
+	cg := newCgroupAsync(cgPath, cgroupResources(spec.Linux))
 	p, err := st.create(id, bundle, spec, opts, cg, cgPath)
 	if err != nil {
-		destroyCgroup(cg)
+		if m, _ := cg.wait(); m != nil {
+			destroyCgroup(m)
+		}
 		os.RemoveAll(dir)
 		// The lifecycle continues at destroy, then the poststop hooks.
 		if spec.Hooks != nil {
@@ -199,7 +200,29 @@ func (st Store) Create(id string, opts CreateOptions) (*Process, error) {
 	return p, nil
 }
 
-func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, cg cgroup.Manager, cgPath string) (*Process, error) {
+// pendingCgroup is a cgroup being made in the background.
+type pendingCgroup struct {
+	done chan struct{}
+	m    cgroup.Manager
+	err  error
+}
+
+func newCgroupAsync(path string, r *specs.LinuxResources) *pendingCgroup {
+	p := &pendingCgroup{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.m, p.err = cgroup.New(path, r)
+	}()
+	return p
+}
+
+// wait returns the cgroup once it is made.
+func (p *pendingCgroup) wait() (cgroup.Manager, error) {
+	<-p.done
+	return p.m, p.err
+}
+
+func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, pending *pendingCgroup, cgPath string) (*Process, error) {
 	dir := st.Dir(id)
 	fifo := filepath.Join(dir, fifoName)
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {
@@ -304,6 +327,10 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 	pid := proc.pid
 	// The init waits for its config before doing anything: it, and so the
 	// user's process, runs under the container's limits from here on.
+	cg, err := pending.wait()
+	if err != nil {
+		return fail(fmt.Errorf("linux.resources: %w", err))
+	}
 	if err := cg.Apply(pid); err != nil {
 		return fail(fmt.Errorf("cgroup: %w", err))
 	}
