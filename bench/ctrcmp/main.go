@@ -302,7 +302,10 @@ func buildStrataOCI(root, work string) (string, error) {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	out := filepath.Join(work, "strata-oci")
-	cmd := exec.Command(gobin, "build", "-o", out, "./cmd/strata-oci")
+	// Linked as `make build` links it: statically (see the Makefile's
+	// OCI_STATIC).
+	cmd := exec.Command(gobin, "build", "-tags", "netgo,osusergo",
+		"-ldflags", "-linkmode external -extldflags -static", "-o", out, "./cmd/strata-oci")
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/strata-oci: %w\n%s", err, msg)
