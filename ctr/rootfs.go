@@ -3,7 +3,6 @@ package ctr
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"strata/filetree"
 )
 
 // setupRootfs runs in the init, inside its new mount namespace: it makes
@@ -156,7 +157,7 @@ func mountOne(rootfs string, m specs.Mount) error {
 const optTmpcopyup = "tmpcopyup"
 
 // mountTmpcopyup mounts a tmpfs on a temporary directory, copies dest's
-// contents (modes, owners, symlinks, times) into it, and moves it onto
+// contents with their metadata (filetree.Copy) into it, and moves it onto
 // dest. It runs in the container's private mount namespace.
 func mountTmpcopyup(dest string, flags uintptr, data string) error {
 	tmp, err := os.MkdirTemp("", "strata-tmpcopyup-")
@@ -167,7 +168,7 @@ func mountTmpcopyup(dest string, flags uintptr, data string) error {
 	if err := unix.Mount("tmpfs", tmp, "tmpfs", flags&^unix.MS_RDONLY, data); err != nil {
 		return fmt.Errorf("mount tmpfs: %w", err)
 	}
-	if err := copyTree(dest, tmp); err != nil {
+	if err := filetree.Copy(dest, tmp); err != nil {
 		unix.Unmount(tmp, unix.MNT_DETACH)
 		return fmt.Errorf("tmpcopyup of %s: %w", dest, err)
 	}
@@ -182,94 +183,6 @@ func mountTmpcopyup(dest string, flags uintptr, data string) error {
 		return fmt.Errorf("tmpcopyup: move onto %s: %w", dest, err)
 	}
 	return nil
-}
-
-// copyTree copies the directory tree src into the existing directory dst:
-// directories, regular files, symlinks, fifos and device nodes, with their
-// modes, owners and modification times. It does not follow symlinks.
-func copyTree(src, dst string) error {
-	var st unix.Stat_t
-	if err := unix.Lstat(src, &st); err != nil {
-		return err
-	}
-	if err := os.Chmod(dst, os.FileMode(st.Mode&0o777)|modeBits(st.Mode)); err != nil {
-		return err
-	}
-	unix.Lchown(dst, int(st.Uid), int(st.Gid))
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		s, d := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
-		if err := unix.Lstat(s, &st); err != nil {
-			return err
-		}
-		switch st.Mode & unix.S_IFMT {
-		case unix.S_IFDIR:
-			if err := os.Mkdir(d, 0o700); err != nil {
-				return err
-			}
-			if err := copyTree(s, d); err != nil {
-				return err
-			}
-		case unix.S_IFREG:
-			if err := copyFile(s, d, os.FileMode(st.Mode&0o7777)); err != nil {
-				return err
-			}
-		case unix.S_IFLNK:
-			target, err := os.Readlink(s)
-			if err != nil {
-				return err
-			}
-			if err := os.Symlink(target, d); err != nil {
-				return err
-			}
-		default: // fifo, char or block device, socket
-			if err := unix.Mknod(d, st.Mode, int(st.Rdev)); err != nil {
-				return err
-			}
-		}
-		unix.Lchown(d, int(st.Uid), int(st.Gid))
-		if st.Mode&unix.S_IFMT != unix.S_IFLNK {
-			os.Chmod(d, os.FileMode(st.Mode&0o777)|modeBits(st.Mode))
-		}
-		ts := []unix.Timespec{st.Atim, st.Mtim}
-		unix.UtimesNanoAt(unix.AT_FDCWD, d, ts, unix.AT_SYMLINK_NOFOLLOW)
-	}
-	return nil
-}
-
-// modeBits maps setuid, setgid and sticky from a stat mode to os.FileMode.
-func modeBits(m uint32) os.FileMode {
-	var f os.FileMode
-	if m&unix.S_ISUID != 0 {
-		f |= os.ModeSetuid
-	}
-	if m&unix.S_ISGID != 0 {
-		f |= os.ModeSetgid
-	}
-	if m&unix.S_ISVTX != 0 {
-		f |= os.ModeSticky
-	}
-	return f
-}
-
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode&0o777)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 func makeMountpoint(dest string, dir bool) error {

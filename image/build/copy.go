@@ -3,7 +3,6 @@ package build
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -11,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"strata/filetree"
 )
 
 // copyOpts are a COPY's ownership and mode options.
@@ -144,7 +145,7 @@ func copyEntry(src, dst string, o copyOpts) error {
 			return err
 		}
 	case mode.IsRegular():
-		if err := copyFile(src, dst); err != nil {
+		if err := filetree.CopyFile(src, dst); err != nil {
 			return err
 		}
 	case mode&fs.ModeSymlink != 0:
@@ -191,21 +192,4 @@ func toUnixMode(m fs.FileMode) uint32 {
 		u |= unix.S_ISVTX
 	}
 	return u
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
