@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 
@@ -190,6 +191,28 @@ func (c *ConsoleRelay) Resize() {
 	}
 	if ws, err := unix.IoctlGetWinsize(c.rawFd, unix.TIOCGWINSZ); err == nil {
 		unix.IoctlSetWinsize(int(c.master.Fd()), unix.TIOCSWINSZ, ws)
+	}
+}
+
+// FollowResize resizes the pty whenever the caller's terminal is resized
+// (SIGWINCH) until stop is called.
+func (c *ConsoleRelay) FollowResize() (stop func()) {
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, unix.SIGWINCH)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-winch:
+				c.Resize()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(winch)
+		close(done)
 	}
 }
 

@@ -231,19 +231,11 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 	if err := os.Chmod(fifo, 0o622); err != nil {
 		return nil, fmt.Errorf("exec fifo: %w", err)
 	}
-	cfgR, cfgW, err := os.Pipe()
+	cio, err := newChildIO(spec.Process.Terminal, opts.ConsoleSocket)
 	if err != nil {
-		return nil, fmt.Errorf("config pipe: %w", err)
+		return nil, err
 	}
-	defer cfgR.Close()
-	defer cfgW.Close()
-	syncR, syncW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("sync pipe: %w", err)
-	}
-	defer syncR.Close()
-	defer syncW.Close()
-
+	defer cio.Close()
 	plan, err := planNamespaces(spec.Linux)
 	if err != nil {
 		return nil, err
@@ -253,19 +245,7 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
 	defer stateDir.Close()
-	var console *os.File
-	if spec.Process.Terminal {
-		if opts.ConsoleSocket == "" {
-			return nil, invalid("process.terminal", "set, but no console socket to send the pty to (--console-socket)")
-		}
-		conn, err := dialConsole(opts.ConsoleSocket)
-		if err != nil {
-			return nil, err
-		}
-		defer conn.Close()
-		console = conn
-	}
-	extra, fds := childFiles(opts.ExtraFiles, cfgR, syncW, console, stateDir)
+	extra, fds := cio.files(opts.ExtraFiles, stateDir)
 	env := []string{initEnv + "=" + strconv.Itoa(fds.cfg)}
 	if len(plan.joins) > 0 {
 		env = append(env, nsenter.Env(plan.mode, plan.unshare, fds.sync, plan.joins))
@@ -307,9 +287,8 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 		proc.kill()
 		return nil, err
 	}
-	cfgR.Close()
-	syncW.Close()
-	sync := bufio.NewReader(syncR)
+	cio.started()
+	sync := bufio.NewReader(cio.syncR)
 	if plan.mode != nsenter.NoFork {
 		// The constructor forked: its child is the init.
 		msg, err := readSync(sync)
@@ -344,7 +323,7 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 	creating := hookState(id, bundle, specs.StateCreating, pid, spec.Annotations)
 	ic := initConfig{Spec: spec, Rootfs: rootfsPath(spec, bundle), State: creating,
 		Console: spec.Process.Terminal, NoPivot: opts.NoPivot, NewCgroupNS: plan.newCgroup}
-	if err := json.NewEncoder(cfgW).Encode(&ic); err != nil {
+	if err := json.NewEncoder(cio.cfgW).Encode(&ic); err != nil {
 		return fail(fmt.Errorf("send config to init: %w", err))
 	}
 	for {
@@ -368,11 +347,11 @@ func (st Store) create(id, bundle string, spec *specs.Spec, opts CreateOptions, 
 			return fail(err)
 		}
 		ok, _ := json.Marshal(syncMsg{OK: true})
-		if _, err := cfgW.Write(append(ok, '\n')); err != nil {
+		if _, err := cio.cfgW.Write(append(ok, '\n')); err != nil {
 			return fail(fmt.Errorf("container init: %w", err))
 		}
 	}
-	cfgW.Close()
+	cio.cfgW.Close()
 	_, start, err := procStat(pid)
 	if err != nil {
 		return fail(fmt.Errorf("container init vanished: %w", err))

@@ -85,31 +85,12 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfgR, cfgW, err := os.Pipe()
+	cio, err := newChildIO(p.Terminal, opts.ConsoleSocket)
 	if err != nil {
-		return nil, fmt.Errorf("config pipe: %w", err)
+		return nil, err
 	}
-	defer cfgR.Close()
-	defer cfgW.Close()
-	syncR, syncW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("sync pipe: %w", err)
-	}
-	defer syncR.Close()
-	defer syncW.Close()
-	var console *os.File
-	if p.Terminal {
-		if opts.ConsoleSocket == "" {
-			return nil, invalid("process.terminal", "set, but no console socket to send the pty to (--console-socket)")
-		}
-		conn, err := dialConsole(opts.ConsoleSocket)
-		if err != nil {
-			return nil, err
-		}
-		defer conn.Close()
-		console = conn
-	}
-	extra, fds := childFiles(opts.ExtraFiles, cfgR, syncW, console, nil)
+	defer cio.Close()
+	extra, fds := cio.files(opts.ExtraFiles, nil)
 	mode := nsenter.Wait
 	if opts.Detach {
 		mode = nsenter.Detach
@@ -130,10 +111,9 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("exec in %q: %w", id, err)
 	}
-	cfgR.Close()
-	syncW.Close()
+	cio.started()
 	proc := &Process{cmd: cmd, pid: cmd.Process.Pid, detached: opts.Detach}
-	sync := bufio.NewReader(syncR)
+	sync := bufio.NewReader(cio.syncR)
 	msg, err := readSync(sync)
 	if err != nil || msg.Pid <= 0 {
 		proc.kill()
@@ -167,10 +147,10 @@ func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
 	if spec.Linux != nil {
 		ec.Seccomp = spec.Linux.Seccomp
 	}
-	if err := json.NewEncoder(cfgW).Encode(&ec); err != nil {
+	if err := json.NewEncoder(cio.cfgW).Encode(&ec); err != nil {
 		return fail(fmt.Errorf("send config: %w", err))
 	}
-	cfgW.Close()
+	cio.cfgW.Close()
 	// The sync pipe is close-on-exec in the process: EOF without a
 	// message means execve succeeded.
 	if _, err := readSync(sync); err == nil || !errors.Is(err, io.EOF) {

@@ -114,16 +114,63 @@ func fdsFrom(base int) fdSet {
 	return fdSet{cfg: base, sync: base + 1, console: base + 2, state: base + 3}
 }
 
-// childFiles lays out a container process's extra files: the preserved
-// ones first (they become 3, 4, …), then config, sync, console (may be
-// nil) and state dir (may be left out). It returns the files for
-// exec.Cmd.ExtraFiles and the descriptor set the child sees.
-func childFiles(preserved []*os.File, cfg, sync, console, state *os.File) ([]*os.File, fdSet) {
-	files := append(append([]*os.File{}, preserved...), cfg, sync, console)
+// childIO holds both ends of a container process's config and sync pipes
+// and, with a terminal, its connection to the console socket.
+type childIO struct {
+	cfgR, cfgW, syncR, syncW *os.File
+	console                  *os.File // nil without a terminal
+}
+
+// newChildIO makes the pipes and, for a terminal, connects to the console
+// socket (refused without one, naming process.terminal).
+func newChildIO(terminal bool, consoleSocket string) (*childIO, error) {
+	c := &childIO{}
+	var err error
+	if c.cfgR, c.cfgW, err = os.Pipe(); err != nil {
+		return nil, fmt.Errorf("config pipe: %w", err)
+	}
+	if c.syncR, c.syncW, err = os.Pipe(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("sync pipe: %w", err)
+	}
+	if terminal {
+		if consoleSocket == "" {
+			c.Close()
+			return nil, invalid("process.terminal", "set, but no console socket to send the pty to (--console-socket)")
+		}
+		if c.console, err = dialConsole(consoleSocket); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// files lays out the child's extra files: the preserved ones first (they
+// become 3, 4, …), then config, sync, console (may be nil) and the state
+// dir (may be left out). It returns the files for exec.Cmd.ExtraFiles and
+// the descriptor set the child sees.
+func (c *childIO) files(preserved []*os.File, state *os.File) ([]*os.File, fdSet) {
+	files := append(append([]*os.File{}, preserved...), c.cfgR, c.syncW, c.console)
 	if state != nil {
 		files = append(files, state)
 	}
 	return files, fdsFrom(3 + len(preserved))
+}
+
+// started closes the child's ends once it holds them.
+func (c *childIO) started() {
+	c.cfgR.Close()
+	c.syncW.Close()
+}
+
+// Close closes every descriptor (closing one twice is harmless here).
+func (c *childIO) Close() {
+	for _, f := range []*os.File{c.cfgR, c.cfgW, c.syncR, c.syncW, c.console} {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 func initContainer(fds fdSet) error {

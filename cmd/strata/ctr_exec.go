@@ -109,14 +109,7 @@ func (fs frontStore) exec(name string, args []string, o *execOptions, stdin io.R
 		}
 		defer console.Close()
 		eo.ConsoleSocket = console.Path()
-		winch := make(chan os.Signal, 1)
-		signal.Notify(winch, unix.SIGWINCH)
-		defer signal.Stop(winch)
-		go func() {
-			for range winch {
-				console.Resize()
-			}
-		}()
+		defer console.FollowResize()()
 	}
 	proc, err := st.Exec(name, eo)
 	if err != nil {

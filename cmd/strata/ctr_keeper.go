@@ -87,14 +87,7 @@ func (k *keeper) run() (int, error) {
 		}
 		defer console.Close()
 		co.ConsoleSocket = console.Path()
-		winch := make(chan os.Signal, 1)
-		signal.Notify(winch, unix.SIGWINCH)
-		defer signal.Stop(winch)
-		go func() {
-			for range winch {
-				console.Resize()
-			}
-		}()
+		defer console.FollowResize()()
 	}
 	p, err := st.Create(name, co)
 	if err != nil {
