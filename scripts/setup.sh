@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(
-  make gcc                              # cgo-free Go build still wants make
+  make gcc libc6-dev                    # cgo (the runtime's nsenter constructor; strata-oci links libc.a statically)
   gcc-riscv64-unknown-elf               # bare-metal test programs and benchmarks
   binutils-riscv64-linux-gnu            # objdump: the disassembler's reference
   qemu-system-misc                      # qemu-system-riscv64: the reference machine
