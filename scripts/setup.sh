@@ -35,7 +35,7 @@ if ! command -v go >/dev/null 2>&1; then
   if [ -x /usr/local/go/bin/go ]; then
     echo "setup: Go is at /usr/local/go/bin; add it to PATH" >&2
   else
-    echo "setup: Go 1.22 or newer is required (https://go.dev/dl, or /usr/local/go)" >&2
+    echo "setup: Go 1.26 or newer is required (go.mod says so) (https://go.dev/dl, or /usr/local/go)" >&2
     exit 1
   fi
 fi
