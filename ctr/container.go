@@ -154,6 +154,7 @@ func (st Store) Create(id string, opts CreateOptions) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
+	warmCgroupMigration()
 	spec, err := LoadSpec(bundle)
 	if err != nil {
 		return nil, err
@@ -760,4 +761,34 @@ func (st Store) Run(id string, opts CreateOptions, forward <-chan os.Signal) (in
 func waitReadable(f *os.File, d time.Duration) {
 	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
 	unix.Poll(fds, int(d/time.Millisecond)) // EINTR, timeout: the caller retries
+}
+
+// warmCgroupMigration moves this process, in the background, into the
+// cgroup it is already in. Moving a task between cgroups takes the
+// kernel's global cgroup_threadgroup_rwsem for writing, and when that
+// per-CPU rwsem has been idle the writer first waits for an RCU grace
+// period (3–15 ms here). Starting that wait now, with this no-op
+// migration, overlaps it with parsing the config, making the cgroup and
+// starting the init; the init's own migration (Apply) then finds the
+// rwsem ready or waits only for the rest of the grace period. Errors are
+// ignored: it is only an optimisation.
+func warmCgroupMigration() {
+	go func() {
+		data, err := os.ReadFile("/proc/self/cgroup")
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			rel, ok := strings.CutPrefix(line, "0::")
+			if !ok {
+				continue
+			}
+			pid := []byte(strconv.Itoa(os.Getpid()))
+			for _, mnt := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+				if err := os.WriteFile(filepath.Join(mnt, rel, "cgroup.procs"), pid, 0); err == nil {
+					return
+				}
+			}
+		}
+	}()
 }

@@ -64,6 +64,7 @@ type execConfig struct {
 // process's own user, capabilities, rlimits, cwd and no_new_privs. The
 // process's exit does not stop the container.
 func (st Store) Exec(id string, opts ExecOptions) (*Process, error) {
+	warmCgroupMigration() // see Create
 	s, err := st.load(id)
 	if err != nil {
 		return nil, err
