@@ -1,47 +1,34 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"strata/frontdoor"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
-
-	"strata/ctr"
 )
 
 // rootFlag adds --root to a container command, defaulting to $STRATA_ROOT
-// or defaultRunRoot as `strata run` does.
+// or frontdoor.DefaultRoot as `strata run` does.
 func rootFlag(c *cobra.Command, root *string) {
-	c.Flags().StringVar(root, "root", defaultRunRoot, "state root of strata run; STRATA_ROOT overrides the default")
+	c.Flags().StringVar(root, "root", frontdoor.DefaultRoot, "state root of strata run; STRATA_ROOT overrides the default")
 }
 
 // frontStoreOf opens the state root of a container command.
-func frontStoreOf(c *cobra.Command, root string) (frontStore, error) {
+func frontStoreOf(c *cobra.Command, root string) (frontdoor.Store, error) {
 	if !c.Flags().Changed("root") {
 		if env := os.Getenv("STRATA_ROOT"); env != "" {
 			root = env
 		}
 	}
-	return openFrontStore(root)
+	return frontdoor.Open(root)
 }
-
-// Polling intervals while waiting for a container or a log.
-const (
-	pollInterval = 20 * time.Millisecond
-	logPoll      = 100 * time.Millisecond
-	// keeperWait bounds how long stop and rm wait for a keeper to record
-	// the exit of a killed container and clean up.
-	keeperWait = 10 * time.Second
-)
 
 func newPsCmd() *cobra.Command {
 	var root string
@@ -59,7 +46,7 @@ Without -a only containers that still have processes are shown.`,
 			if err != nil {
 				return err
 			}
-			list, err := fs.list()
+			list, err := fs.List()
 			if err != nil {
 				return err
 			}
@@ -73,7 +60,7 @@ Without -a only containers that still have processes are shown.`,
 }
 
 // writePs prints the ps table.
-func writePs(w io.Writer, list []*status, all, quiet bool, now time.Time) error {
+func writePs(w io.Writer, list []*frontdoor.Status, all, quiet bool, now time.Time) error {
 	if quiet {
 		for _, s := range list {
 			if all || s.Active() {
@@ -155,78 +142,12 @@ With -f it keeps printing new output until the container exits.`,
 			if err != nil {
 				return err
 			}
-			return fs.logs(cmd.Context(), args[0], cmd.OutOrStdout(), follow)
+			return fs.Logs(cmd.Context(), args[0], cmd.OutOrStdout(), follow)
 		},
 	}
 	rootFlag(c, &root)
 	c.Flags().BoolVarP(&follow, "follow", "f", false, "follow the log until the container exits")
 	return c
-}
-
-// logs copies name's log to w; with follow, until the container exits.
-func (fs frontStore) logs(ctx context.Context, name string, w io.Writer, follow bool) error {
-	if err := fs.checkName(name); err != nil {
-		return err
-	}
-	m, err := fs.loadMeta(name)
-	if err != nil {
-		return err
-	}
-	if !m.Detached {
-		return fmt.Errorf("container %q ran in the foreground: its output went to the terminal, no log is kept", name)
-	}
-	f, err := os.Open(fs.file(name, logFile))
-	if errors.Is(err, os.ErrNotExist) && follow {
-		// The monitor has not opened it yet.
-		f, err = waitOpen(ctx, fs, name)
-	}
-	if errors.Is(err, os.ErrNotExist) {
-		return nil // nothing written yet
-	}
-	if err != nil {
-		return fmt.Errorf("container %q: %w", name, err)
-	}
-	defer f.Close()
-	for {
-		// Decide before copying: whatever was written before the container
-		// was seen to have exited is copied by this round.
-		finished := true
-		if follow {
-			s, err := fs.status(name)
-			if err != nil {
-				return err
-			}
-			finished = !s.Active()
-		}
-		if _, err := io.Copy(w, f); err != nil {
-			return fmt.Errorf("container %q: log: %w", name, err)
-		}
-		if finished {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(logPoll):
-		}
-	}
-}
-
-func waitOpen(ctx context.Context, fs frontStore, name string) (*os.File, error) {
-	for {
-		f, err := os.Open(fs.file(name, logFile))
-		if !errors.Is(err, os.ErrNotExist) {
-			return f, err
-		}
-		if s, serr := fs.status(name); serr != nil || !s.Active() {
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(logPoll):
-		}
-	}
 }
 
 func newStopCmd() *cobra.Command {
@@ -250,7 +171,7 @@ already exited does nothing.`,
 			}
 			var errs []error
 			for _, name := range args {
-				if err := fs.stop(cmd.Context(), name, time.Duration(timeout)*time.Second); err != nil {
+				if err := fs.Stop(cmd.Context(), name, time.Duration(timeout)*time.Second); err != nil {
 					errs = append(errs, err)
 					continue
 				}
@@ -262,99 +183,6 @@ already exited does nothing.`,
 	rootFlag(c, &root)
 	c.Flags().IntVarP(&timeout, "time", "t", 10, "seconds to wait after SIGTERM before SIGKILL")
 	return c
-}
-
-// stop stops name: SIGTERM to the init, SIGKILL to all after timeout, then
-// waits for the keeper to record the exit.
-func (fs frontStore) stop(ctx context.Context, name string, timeout time.Duration) error {
-	if err := fs.checkName(name); err != nil {
-		return err
-	}
-	s, err := fs.status(name)
-	if err != nil {
-		return err
-	}
-	if !s.Active() {
-		return nil
-	}
-	st := fs.ctr()
-	if s.State == string(specs.StateRunning) {
-		if err := st.Kill(name, unix.SIGTERM, false); err != nil && !notRunning(err) {
-			return fmt.Errorf("stop %q: %w", name, err)
-		}
-		exited, err := fs.waitFor(ctx, name, timeout, func(s *status) bool { return !s.Active() })
-		if err != nil {
-			return err
-		}
-		if exited {
-			done, err := fs.waitFor(ctx, name, keeperWait, keeperDone)
-			if err == nil && !done {
-				err = fmt.Errorf("container %q exited but its keeper did not record it within %s", name, keeperWait)
-			}
-			return err
-		}
-	}
-	return fs.kill(ctx, name)
-}
-
-// kill SIGKILLs every process of name until the keeper has recorded the
-// exit (or there is no keeper).
-func (fs frontStore) kill(ctx context.Context, name string) error {
-	st := fs.ctr()
-	var lastErr error
-	ok, err := fs.waitFor(ctx, name, keeperWait, func(s *status) bool {
-		if s.Active() && s.Pid > 0 {
-			if err := st.Kill(name, unix.SIGKILL, true); err != nil && !notRunning(err) {
-				lastErr = err
-			}
-		}
-		return keeperDone(s)
-	})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if lastErr != nil {
-			return fmt.Errorf("kill %q: %w", name, lastErr)
-		}
-		return fmt.Errorf("container %q: still not stopped after %s", name, keeperWait)
-	}
-	return nil
-}
-
-// keeperDone reports whether the container has exited and its keeper is
-// done with it (recorded the exit, or is gone).
-func keeperDone(s *status) bool {
-	return !s.Active() && (s.Exit != nil || !s.KeeperAlive)
-}
-
-// notRunning reports whether a ctr error says the container has no
-// processes (any more).
-func notRunning(err error) bool {
-	return errors.Is(err, ctr.ErrNotExist) || errors.Is(err, unix.ESRCH) || strings.Contains(err.Error(), "not running")
-}
-
-// waitFor polls name's status until cond holds (true), d passes (false)
-// or ctx ends.
-func (fs frontStore) waitFor(ctx context.Context, name string, d time.Duration, cond func(*status) bool) (bool, error) {
-	deadline := time.Now().Add(d)
-	for {
-		s, err := fs.status(name)
-		if err != nil {
-			return false, err
-		}
-		if cond(s) {
-			return true, nil
-		}
-		if time.Now().After(deadline) {
-			return false, nil
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-time.After(pollInterval):
-		}
-	}
 }
 
 func newRmCmd() *cobra.Command {
@@ -375,7 +203,7 @@ first.`,
 			}
 			var errs []error
 			for _, name := range args {
-				if err := fs.remove(cmd.Context(), name, force); err != nil {
+				if err := fs.Remove(cmd.Context(), name, force); err != nil {
 					errs = append(errs, err)
 					continue
 				}
@@ -389,50 +217,10 @@ first.`,
 	return c
 }
 
-// remove removes name and everything it holds.
-func (fs frontStore) remove(ctx context.Context, name string, force bool) error {
-	if err := fs.checkName(name); err != nil {
-		return err
+// pidString is a pid for a table: "-" for none.
+func pidString(pid int) string {
+	if pid <= 0 {
+		return "-"
 	}
-	s, err := fs.status(name)
-	if err != nil {
-		return err
-	}
-	if s.Active() {
-		if !force {
-			return fmt.Errorf("container %q is %s: stop it first (strata stop %s) or use rm -f", name, s.State, name)
-		}
-		if err := fs.kill(ctx, name); err != nil {
-			return err
-		}
-	}
-	// Let a keeper that is still cleaning up finish first.
-	if _, err := fs.waitFor(ctx, name, keeperWait, func(s *status) bool { return !s.KeeperAlive }); err != nil {
-		return err
-	}
-	if s, err = fs.status(name); err != nil {
-		return err
-	}
-	if s.KeeperAlive {
-		return fmt.Errorf("container %q: its keeper (pid %d) is still running", name, s.Meta.KeeperPid)
-	}
-	var errs []error
-	if err := fs.ctr().Delete(name, true); err != nil && !errors.Is(err, ctr.ErrNotExist) {
-		errs = append(errs, err)
-	}
-	if s.Meta != nil {
-		if err := teardownNet(s.Meta); err != nil {
-			errs = append(errs, fmt.Errorf("container %q: network: %w", name, err))
-		}
-	}
-	if s.Meta != nil {
-		if err := releaseImageRootfs(ctx, fs.root, s.Meta.Image, filepath.Join(fs.bundle(name), "rootfs"), true); err != nil {
-			// Never remove a bundle whose rootfs may still be mounted.
-			return errors.Join(append(errs, fmt.Errorf("container %q: %w", name, err))...)
-		}
-	}
-	if err := os.RemoveAll(fs.bundle(name)); err != nil {
-		errs = append(errs, fmt.Errorf("container %q: %w", name, err))
-	}
-	return errors.Join(errs...)
+	return strconv.Itoa(pid)
 }

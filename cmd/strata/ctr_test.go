@@ -21,6 +21,7 @@ import (
 
 	"strata/ctr/ctrtest"
 	"strata/ctrnet"
+	"strata/frontdoor"
 )
 
 // frontEnv is one test's rootfs (busybox with the applets these tests use),
@@ -41,10 +42,10 @@ func newFrontEnv(t *testing.T) *frontEnv {
 	}
 	t.Cleanup(func() {
 		// Whatever a failed test left running; then nothing may be left.
-		fs := frontStore{root: e.root}
-		if list, _ := fs.list(); len(list) > 0 {
+		fs := fdStore(e.root)
+		if list, _ := fs.List(); len(list) > 0 {
 			for _, s := range list {
-				fs.remove(context.Background(), s.Name, true)
+				fs.Remove(context.Background(), s.Name, true)
 			}
 			t.Errorf("containers left at the end of the test: %d", len(list))
 		}
@@ -159,8 +160,8 @@ func (e *frontEnv) psRow(name string) map[string]string {
 // exited and its exit status is recorded, and returns its ps row.
 func (e *frontEnv) waitExited(name string) map[string]string {
 	e.t.Helper()
-	fs := frontStore{root: e.root}
-	ok, err := fs.waitFor(context.Background(), name, time.Minute, func(s *status) bool { return s.Exit != nil && !s.KeeperAlive })
+	fs := fdStore(e.root)
+	ok, err := fs.WaitFor(context.Background(), name, time.Minute, func(s *frontdoor.Status) bool { return s.Exit != nil && !s.KeeperAlive })
 	if err != nil || !ok {
 		e.t.Fatalf("container %s did not exit: %v", name, err)
 	}
@@ -184,7 +185,7 @@ func (e *frontEnv) waitLog(name, want string) {
 }
 
 // key is the host-wide key of container name (cgroup, IPAM, veth).
-func (e *frontEnv) key(name string) string { return frontStore{root: e.root}.key(name) }
+func (e *frontEnv) key(name string) string { return fdStore(e.root).Key(name) }
 
 // checkGone asserts nothing of name is left: bundle (and its log), runtime
 // state, cgroup, veth, IPAM entry; mounts are checked at the test's end.
@@ -247,7 +248,7 @@ func TestDetachLogsPs(t *testing.T) {
 	follow := make(chan res, 1)
 	go func() {
 		var b bytes.Buffer
-		err := frontStore{root: e.root}.logs(context.Background(), "d1", &b, true)
+		err := fdStore(e.root).Logs(context.Background(), "d1", &b, true)
 		follow <- res{b.String(), err}
 	}()
 	if err := os.WriteFile(filepath.Join(ctl, "go"), nil, 0o644); err != nil {
@@ -456,9 +457,9 @@ func TestFrontBadInput(t *testing.T) {
 
 func TestPsTable(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	list := []*status{
+	list := []*frontdoor.Status{
 		{Name: "a", State: "running", Pid: 42, Created: now.Add(-5 * time.Second), Command: []string{"sleep", "1000"}, IP: "10.99.0.2"},
-		{Name: "b", State: "exited", Exit: &exitRecord{Code: 137}, Created: now.Add(-3 * time.Hour), Command: []string{"sh", "-c", "a very long command line\nthat goes on and on and on"}},
+		{Name: "b", State: "exited", Exit: &frontdoor.ExitRecord{Code: 137}, Created: now.Add(-3 * time.Hour), Command: []string{"sh", "-c", "a very long command line\nthat goes on and on and on"}},
 	}
 	var b bytes.Buffer
 	if err := writePs(&b, list, true, false, now); err != nil {
@@ -563,15 +564,15 @@ func TestKeeperDied(t *testing.T) {
 	e := newFrontEnv(t)
 	e.useBridge()
 	e.detach("orphan", e.netFlags(), "sleep", "1000")
-	fs := frontStore{root: e.root}
-	m, err := fs.loadMeta("orphan")
+	fs := fdStore(e.root)
+	m, err := fs.LoadMeta("orphan")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := syscall.Kill(m.KeeperPid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := fs.waitFor(context.Background(), "orphan", time.Minute, func(s *status) bool { return !s.KeeperAlive }); !ok || err != nil {
+	if ok, err := fs.WaitFor(context.Background(), "orphan", time.Minute, func(s *frontdoor.Status) bool { return !s.KeeperAlive }); !ok || err != nil {
 		t.Fatalf("monitor did not die: %v", err)
 	}
 	if row := e.psRow("orphan"); row["STATUS"] != "running" || row["IP"] == "-" {
@@ -616,23 +617,23 @@ func FuzzStatusFiles(f *testing.F) {
 	f.Add([]byte(`{`), []byte(`{"code":"x"}`))
 	f.Add([]byte(`null`), []byte(`null`))
 	f.Fuzz(func(t *testing.T, meta, exit []byte) {
-		fs := frontStore{root: t.TempDir()}
-		if err := os.MkdirAll(fs.bundle("c"), 0o700); err != nil {
+		fs := fdStore(t.TempDir())
+		if err := os.MkdirAll(fs.Bundle("c"), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		os.WriteFile(fs.file("c", metaFile), meta, 0o600)
+		os.WriteFile(fs.File("c", frontdoor.MetaFile), meta, 0o600)
 		if len(exit) > 0 {
-			os.WriteFile(fs.file("c", exitFile), exit, 0o600)
+			os.WriteFile(fs.File("c", frontdoor.ExitFile), exit, 0o600)
 		}
-		s, err := fs.status("c")
+		s, err := fs.Status("c")
 		if err != nil {
-			if !strings.Contains(err.Error(), metaFile) && !strings.Contains(err.Error(), exitFile) {
+			if !strings.Contains(err.Error(), frontdoor.MetaFile) && !strings.Contains(err.Error(), frontdoor.ExitFile) {
 				t.Fatalf("status error %q names neither file", err)
 			}
 			return
 		}
 		var b bytes.Buffer
-		if err := writePs(&b, []*status{s}, true, false, time.Now()); err != nil || !strings.HasPrefix(b.String(), "NAME") {
+		if err := writePs(&b, []*frontdoor.Status{s}, true, false, time.Now()); err != nil || !strings.HasPrefix(b.String(), "NAME") {
 			t.Fatalf("ps: %q, %v", b.String(), err)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"strata/ctr"
+	"strata/frontdoor"
 )
 
 // exitError carries a process exit status out of a command without printing
@@ -23,6 +24,8 @@ func main() {
 	// A container's init is this binary re-executed (/proc/self/exe); it
 	// never returns from here. Otherwise this is an environment check.
 	ctr.MaybeInit()
+	// A detached container's monitor is this binary too (strata run -d).
+	frontdoor.MaybeMonitor()
 	root := &cobra.Command{
 		Use:           "strata",
 		Short:         "strata: the whole ladder of virtualization in one Go program",
@@ -33,7 +36,7 @@ func main() {
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newPullCmd(), newPushCmd(), newBuildCmd())
 	root.AddCommand(newImageCmd(), newCommitCmd())
-	root.AddCommand(newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd(), newExecCmd(), newMonitorCmd())
+	root.AddCommand(newPsCmd(), newLogsCmd(), newStopCmd(), newRmCmd(), newExecCmd())
 	if err := root.Execute(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {

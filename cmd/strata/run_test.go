@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"strata/ctr"
 	"strata/ctr/ctrtest"
+	"strata/frontdoor"
 )
 
 // TestMain doubles as the container init and as the monitor of detached
@@ -23,7 +23,7 @@ import (
 // /proc/self/exe, the test binary.
 func TestMain(m *testing.M) {
 	ctr.MaybeInit()
-	maybeMonitor()
+	frontdoor.MaybeMonitor()
 	os.Exit(m.Run())
 }
 
@@ -77,7 +77,7 @@ func (e *runEnv) checkClean(name string) {
 	if name == "" {
 		return
 	}
-	if left := ctrtest.LeftoverCgroups("/strata/" + (frontStore{root: e.root}).key(name)); len(left) > 0 {
+	if left := ctrtest.LeftoverCgroups("/strata/" + fdStore(e.root).Key(name)); len(left) > 0 {
 		e.t.Errorf("leftover cgroups: %v", left)
 	}
 }
@@ -227,67 +227,6 @@ func TestRunBinary(t *testing.T) {
 	e.checkClean("bin-d")
 }
 
-// FuzzParseMemory: any accepted size is positive and a whole number of
-// its unit; a plain number of bytes round-trips.
-func FuzzParseMemory(f *testing.F) {
-	for _, s := range []string{"64M", "64MiB", "1g", "512k", "100", "0", "-1M", "9223372036854775807", "4611686018427387904G", "M", "", " 2M "} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseMemory(s)
-		if err != nil {
-			if !strings.Contains(err.Error(), strconv.Quote(s)) {
-				t.Fatalf("parseMemory(%q): error %q does not name the input", s, err)
-			}
-			return
-		}
-		if n <= 0 {
-			t.Fatalf("parseMemory(%q) = %d", s, n)
-		}
-		if m, err := parseMemory(strconv.FormatInt(n, 10)); err != nil || m != n {
-			t.Fatalf("parseMemory(%d) = %d, %v", n, m, err)
-		}
-	})
-}
-
-// FuzzParseUser: an accepted UID[:GID] formats back to the same numbers.
-func FuzzParseUser(f *testing.F) {
-	for _, s := range []string{"0", "0:0", "1000:1001", "root", "1:", ":1", "4294967296", "-1", "1:2:3"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		u, err := parseUser(s)
-		if err != nil {
-			return
-		}
-		v, err := parseUser(fmt.Sprintf("%d:%d", u.UID, u.GID))
-		if err != nil || v.UID != u.UID || v.GID != u.GID {
-			t.Fatalf("parseUser(%q) = %+v; its formatting parses to %+v, %v", s, u, v, err)
-		}
-	})
-}
-
-// FuzzParseVolume: an accepted volume is a bind of an absolute source to
-// a clean absolute destination with rbind and ro or rw.
-func FuzzParseVolume(f *testing.F) {
-	for _, s := range []string{"/tmp:/data", "/tmp:/data:ro", "/tmp:/data:rw", "/tmp:rel", ":/x", "/tmp:/a/../b:ro", "/tmp:/x:maybe", "a:b:c:d"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		m, err := parseVolume(s)
-		if err != nil {
-			if !strings.Contains(err.Error(), strconv.Quote(s)) {
-				t.Fatalf("parseVolume(%q): error %q does not name the input", s, err)
-			}
-			return
-		}
-		if m.Type != "bind" || !filepath.IsAbs(m.Source) || m.Destination != filepath.Clean(m.Destination) || !filepath.IsAbs(m.Destination) ||
-			len(m.Options) != 2 || m.Options[0] != "rbind" || (m.Options[1] != "ro" && m.Options[1] != "rw") {
-			t.Fatalf("parseVolume(%q) = %+v", s, m)
-		}
-	})
-}
-
 func TestRunTTY(t *testing.T) {
 	e := newRunEnv(t)
 	out, errs, code := e.run([]string{"-t"}, "sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty; exit 6")
@@ -301,4 +240,14 @@ func TestRunTTY(t *testing.T) {
 	if err := c.Execute(); err == nil || !strings.Contains(err.Error(), "-t with -d") {
 		t.Fatalf("run -t -d: %v; want refused", err)
 	}
+}
+
+// fdStore opens the front door's store at root (it only makes the path
+// absolute).
+func fdStore(root string) frontdoor.Store {
+	s, err := frontdoor.Open(root)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

@@ -1,4 +1,4 @@
-package main
+package frontdoor
 
 import (
 	"crypto/sha256"
@@ -22,7 +22,7 @@ import (
 // The front door's record of a container lives in its bundle directory,
 // ROOT/bundles/NAME, beside config.json:
 //
-//	strata.json    what `strata run` was asked for (frontMeta), rewritten by the keeper
+//	strata.json    what `strata run` was asked for (Meta), rewritten by the keeper
 //	container.log  stdout and stderr of a detached container
 //	exit.json      the exit status, written by the keeper when the container exits
 //	keeper.log     the keeper's own messages (detached containers)
@@ -31,24 +31,24 @@ import (
 // the container has processes; the keeper deletes it when the container
 // exits, so a container that has exited is only its bundle directory.
 const (
-	metaFile   = "strata.json"
-	logFile    = "container.log"
-	exitFile   = "exit.json"
-	keeperLog  = "keeper.log"
-	configFile = "config.json"
+	MetaFile   = "strata.json"
+	LogFile    = "container.log"
+	ExitFile   = "exit.json"
+	KeeperLog  = "keeper.log"
+	ConfigFile = "config.json"
 )
 
-// frontMeta is strata.json: the container as `strata run` made it.
-type frontMeta struct {
+// Meta is strata.json: the container as `strata run` made it.
+type Meta struct {
 	Name string `json:"name"`
 	// Key names the container host-wide: its cgroup is /strata/KEY, its
-	// bridge address and veth are KEY's (see frontStore.key).
+	// bridge address and veth are KEY's (see Store.key).
 	Key      string    `json:"key"`
 	Command  []string  `json:"command"`
 	Created  time.Time `json:"created"`
 	Detached bool      `json:"detached"`
 	Remove   bool      `json:"remove"` // --rm: the keeper removes the bundle after exit
-	Network  netConfig `json:"network"`
+	Network  NetConfig `json:"network"`
 	// Keeper is the process that created the container, waits for it and
 	// records its exit: the monitor of a detached container, `strata run`
 	// itself in the foreground. KeeperStart is field 22 of its
@@ -59,19 +59,19 @@ type frontMeta struct {
 	IP string `json:"ip,omitempty"`
 	// Image, for a container run from an image: its snapshot, mounted at
 	// the bundle's rootfs until rm (or the exit of a --rm container).
-	Image *imageMeta `json:"image,omitempty"`
+	Image *ImageMeta `json:"image,omitempty"`
 }
 
-// netConfig is the container's network: mode none, host or bridge, and for
+// NetConfig is the container's network: mode none, host or bridge, and for
 // bridge the bridge and subnet (so teardown uses the same IPAM file).
-type netConfig struct {
+type NetConfig struct {
 	Mode   string `json:"mode"`
 	Bridge string `json:"bridge,omitempty"`
 	Subnet string `json:"subnet,omitempty"`
 }
 
-// exitRecord is exit.json.
-type exitRecord struct {
+// ExitRecord is exit.json.
+type ExitRecord struct {
 	Code     int       `json:"code"` // as a shell reports it: 128+N when killed by signal N
 	Finished time.Time `json:"finished"`
 	// Released is set once the keeper has released the container's
@@ -79,26 +79,26 @@ type exitRecord struct {
 	Released bool `json:"released,omitempty"`
 }
 
-// frontStore is the state root of `strata run` and its companions.
-type frontStore struct {
+// Store is the state root of `strata run` and its companions.
+type Store struct {
 	root string // absolute
 }
 
-// openFrontStore resolves the root: --root when given, else $STRATA_ROOT,
-// else defaultRunRoot.
-func openFrontStore(root string) (frontStore, error) {
+// Open opens the state root (made absolute; nothing is created until a
+// container is run). The caller resolves --root and $STRATA_ROOT.
+func Open(root string) (Store, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return frontStore{}, fmt.Errorf("--root %q: %w", root, err)
+		return Store{}, fmt.Errorf("--root %q: %w", root, err)
 	}
-	return frontStore{root: abs}, nil
+	return Store{root: abs}, nil
 }
 
-// key returns the host-wide name of container name: NAME-TTTTTTTT, the
+// Key returns the host-wide name of container name: NAME-TTTTTTTT, the
 // tag being the first 8 hex digits of SHA-256(ROOT). Two state roots may
 // each have a container "web"; their cgroups, addresses and veths must
 // not meet.
-func (fs frontStore) key(name string) string {
+func (fs Store) Key(name string) string {
 	h := sha256.Sum256([]byte(fs.root))
 	return name + "-" + hex.EncodeToString(h[:4])
 }
@@ -123,24 +123,28 @@ func validName(name string) error {
 	return nil
 }
 
-func (fs frontStore) bundles() string           { return filepath.Join(fs.root, "bundles") }
-func (fs frontStore) bundle(name string) string { return filepath.Join(fs.bundles(), name) }
-func (fs frontStore) file(name, f string) string {
-	return filepath.Join(fs.bundle(name), f)
+func (fs Store) bundles() string { return filepath.Join(fs.root, "bundles") }
+
+// Bundle is the bundle directory of container name.
+func (fs Store) Bundle(name string) string { return filepath.Join(fs.bundles(), name) }
+
+// File is one of the files (MetaFile, LogFile, …) of container name.
+func (fs Store) File(name, f string) string {
+	return filepath.Join(fs.Bundle(name), f)
 }
 
 // ctr returns the runtime store under ROOT/state.
-func (fs frontStore) ctr() ctr.Store { return ctr.Store{Root: filepath.Join(fs.root, "state")} }
+func (fs Store) ctr() ctr.Store { return ctr.Store{Root: filepath.Join(fs.root, "state")} }
 
 // errNoContainer is wrapped when a name has no bundle directory.
 var errNoContainer = errors.New("no such container")
 
 // checkName validates a container name and that it exists.
-func (fs frontStore) checkName(name string) error {
+func (fs Store) checkName(name string) error {
 	if err := ctr.ValidateID(name); err != nil {
 		return fmt.Errorf("container name: %w", err)
 	}
-	if _, err := os.Stat(fs.bundle(name)); err != nil {
+	if _, err := os.Stat(fs.Bundle(name)); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%w: %q (see strata ps -a)", errNoContainer, name)
 		}
@@ -176,55 +180,56 @@ func writeJSON(path string, v any) error {
 	return nil
 }
 
-func (fs frontStore) saveMeta(m *frontMeta) error {
-	return writeJSON(fs.file(m.Name, metaFile), m)
+func (fs Store) saveMeta(m *Meta) error {
+	return writeJSON(fs.File(m.Name, MetaFile), m)
 }
 
-func (fs frontStore) loadMeta(name string) (*frontMeta, error) {
-	b, err := os.ReadFile(fs.file(name, metaFile))
+// LoadMeta reads container name's strata.json.
+func (fs Store) LoadMeta(name string) (*Meta, error) {
+	b, err := os.ReadFile(fs.File(name, MetaFile))
 	if err != nil {
 		return nil, fmt.Errorf("container %q: %w", name, err)
 	}
-	var m frontMeta
+	var m Meta
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("container %q: %s: %w", name, metaFile, err)
+		return nil, fmt.Errorf("container %q: %s: %w", name, MetaFile, err)
 	}
 	return &m, nil
 }
 
 // loadExit returns the recorded exit status, or nil when there is none.
-func (fs frontStore) loadExit(name string) (*exitRecord, error) {
-	b, err := os.ReadFile(fs.file(name, exitFile))
+func (fs Store) loadExit(name string) (*ExitRecord, error) {
+	b, err := os.ReadFile(fs.File(name, ExitFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("container %q: %w", name, err)
 	}
-	var e exitRecord
+	var e ExitRecord
 	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("container %q: %s: %w", name, exitFile, err)
+		return nil, fmt.Errorf("container %q: %s: %w", name, ExitFile, err)
 	}
 	return &e, nil
 }
 
-// status is what `strata ps` says about one container.
-type status struct {
+// Status is what `strata ps` says about one container.
+type Status struct {
 	Name    string
 	State   string // created, running, paused, exited, stopped, starting, unknown
-	Exit    *exitRecord
+	Exit    *ExitRecord
 	Pid     int
 	Created time.Time
 	Command []string
 	IP      string
-	Meta    *frontMeta // nil for a bundle without strata.json
+	Meta    *Meta // nil for a bundle without strata.json
 	// KeeperAlive reports whether the keeper process still runs and has
 	// not finished with the container.
 	KeeperAlive bool
 }
 
 // Active reports whether the container may still have processes.
-func (s *status) Active() bool {
+func (s *Status) Active() bool {
 	switch s.State {
 	case string(specs.StateCreated), string(specs.StateRunning), string(ctr.StatePaused), "starting":
 		return true
@@ -233,22 +238,22 @@ func (s *status) Active() bool {
 }
 
 // String is the STATUS column: "running", "exited (N)", ….
-func (s *status) String() string {
+func (s *Status) String() string {
 	if s.State == "exited" && s.Exit != nil {
 		return fmt.Sprintf("exited (%d)", s.Exit.Code)
 	}
 	return s.State
 }
 
-// status works out a container's state from the runtime's state, the
+// Status works out a container's state from the runtime's state, the
 // exit record and the keeper. The exit record wins: once it exists, the
 // container has exited whatever else is still being cleaned up.
-func (fs frontStore) status(name string) (*status, error) {
+func (fs Store) Status(name string) (*Status, error) {
 	if err := ctr.ValidateID(name); err != nil {
 		return nil, fmt.Errorf("container name: %w", err)
 	}
-	s := &status{Name: name, State: "unknown"}
-	if m, err := fs.loadMeta(name); err == nil {
+	s := &Status{Name: name, State: "unknown"}
+	if m, err := fs.LoadMeta(name); err == nil {
 		s.Meta = m
 		s.Created, s.Command, s.IP = m.Created, m.Command, m.IP
 		s.KeeperAlive = procAlive(m.KeeperPid, m.KeeperStart)
@@ -286,8 +291,8 @@ func (fs frontStore) status(name string) (*status, error) {
 	return s, nil
 }
 
-// list returns the status of every container, sorted by creation time.
-func (fs frontStore) list() ([]*status, error) {
+// List returns the status of every container, sorted by creation time.
+func (fs Store) List() ([]*Status, error) {
 	ents, err := os.ReadDir(fs.bundles())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -295,12 +300,12 @@ func (fs frontStore) list() ([]*status, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	var out []*status
+	var out []*Status
 	for _, e := range ents {
 		if !e.IsDir() || ctr.ValidateID(e.Name()) != nil {
 			continue
 		}
-		s, err := fs.status(e.Name())
+		s, err := fs.Status(e.Name())
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				continue // removed meanwhile
@@ -319,7 +324,7 @@ func (fs frontStore) list() ([]*status, error) {
 }
 
 // network returns the ctrnet network of a bridge config.
-func (n netConfig) network() (*ctrnet.Network, error) {
+func (n NetConfig) network() (*ctrnet.Network, error) {
 	return ctrnet.New(ctrnet.Config{Bridge: n.Bridge, Subnet: n.Subnet})
 }
 

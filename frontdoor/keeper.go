@@ -1,4 +1,4 @@
-package main
+package frontdoor
 
 import (
 	"bufio"
@@ -12,12 +12,10 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"strata/ctr"
@@ -28,16 +26,16 @@ import (
 // runs as: `strata ctr-monitor --root ROOT NAME`.
 const monitorCmdName = "ctr-monitor"
 
-// forwardedSignals are relayed by a keeper to the container's init.
-var forwardedSignals = []os.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2}
+// ForwardedSignals are relayed by a keeper to the container's init.
+var ForwardedSignals = []os.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2}
 
 // keeper runs one container's whole life in the calling process: create,
 // network, start, wait, record the exit status, clean up. `strata run`
 // is the keeper of a foreground container; the monitor (ctr-monitor) is
 // the keeper of a detached one.
 type keeper struct {
-	fs     frontStore
-	meta   *frontMeta
+	fs     Store
+	meta   *Meta
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -74,7 +72,7 @@ func (k *keeper) run() (int, error) {
 	st := k.fs.ctr()
 	st.Warnings = k.warnings
 	co := ctr.CreateOptions{
-		Bundle: k.fs.bundle(name),
+		Bundle: k.fs.Bundle(name),
 		Stdin:  k.stdin,
 		Stdout: k.stdout,
 		Stderr: k.stderr,
@@ -159,8 +157,8 @@ func (k *keeper) run() (int, error) {
 		k.log.Warn("wait for container", "container", name, "err", werr)
 	}
 	// Record first: from here on the container has exited for everyone.
-	ex := exitRecord{Code: code, Finished: time.Now().UTC()}
-	if err := writeJSON(k.fs.file(name, exitFile), ex); err != nil {
+	ex := ExitRecord{Code: code, Finished: time.Now().UTC()}
+	if err := writeJSON(k.fs.File(name, ExitFile), ex); err != nil {
 		k.log.Warn("record exit status", "container", name, "err", err)
 	}
 	k.cleanup(ex)
@@ -170,7 +168,7 @@ func (k *keeper) run() (int, error) {
 // cleanup releases what a container holds once it has exited: its
 // network, its runtime state and cgroups, and with --rm its bundle; it
 // marks the exit record released.
-func (k *keeper) cleanup(ex exitRecord) {
+func (k *keeper) cleanup(ex ExitRecord) {
 	name := k.meta.Name
 	if err := k.teardownNet(); err != nil {
 		k.log.Warn("network teardown", "container", name, "err", err)
@@ -181,16 +179,16 @@ func (k *keeper) cleanup(ex exitRecord) {
 		k.log.Warn("delete container state", "container", name, "err", err)
 	}
 	ex.Released = true
-	if err := writeJSON(k.fs.file(name, exitFile), ex); err != nil {
+	if err := writeJSON(k.fs.File(name, ExitFile), ex); err != nil {
 		k.log.Warn("record exit status", "container", name, "err", err)
 	}
 	if k.meta.Remove {
-		if err := releaseImageRootfs(context.Background(), k.fs.root, k.meta.Image, filepath.Join(k.fs.bundle(name), "rootfs"), true); err != nil {
+		if err := releaseImageRootfs(context.Background(), k.fs.root, k.meta.Image, filepath.Join(k.fs.Bundle(name), "rootfs"), true); err != nil {
 			// Never remove a bundle whose rootfs may still be mounted.
 			k.log.Warn("release image rootfs", "container", name, "err", err)
 			return
 		}
-		if err := os.RemoveAll(k.fs.bundle(name)); err != nil {
+		if err := os.RemoveAll(k.fs.Bundle(name)); err != nil {
 			k.log.Warn("remove bundle", "container", name, "err", err)
 		}
 	}
@@ -199,7 +197,7 @@ func (k *keeper) cleanup(ex exitRecord) {
 func (k *keeper) teardownNet() error { return teardownNet(k.meta) }
 
 // teardownNet releases a container's bridge address and veth (idempotent).
-func teardownNet(m *frontMeta) error {
+func teardownNet(m *Meta) error {
 	if m.Network.Mode != ctrnet.ModeBridge {
 		return nil
 	}
@@ -221,13 +219,13 @@ type readyMsg struct {
 // failed to). The monitor is /proc/self/exe in a new session with its
 // stdin and stdout on /dev/null and its stderr appended to keeper.log; it
 // outlives the calling process.
-func startMonitor(fs frontStore, name string) (int, error) {
+func startMonitor(fs Store, name string) (int, error) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return 0, err
 	}
 	defer devnull.Close()
-	klog, err := os.OpenFile(fs.file(name, keeperLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	klog, err := os.OpenFile(fs.File(name, KeeperLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return 0, fmt.Errorf("monitor log: %w", err)
 	}
@@ -264,7 +262,7 @@ func startMonitor(fs frontStore, name string) (int, error) {
 		<-exited
 		why := msg.Error
 		if why == "" {
-			b, _ := os.ReadFile(fs.file(name, keeperLog))
+			b, _ := os.ReadFile(fs.File(name, KeeperLog))
 			why = "the monitor exited before the container started: " + strings.TrimSpace(string(b))
 		}
 		return 0, errors.New(why)
@@ -272,25 +270,13 @@ func startMonitor(fs frontStore, name string) (int, error) {
 	return msg.Pid, nil
 }
 
-// newMonitorCmd is the hidden `strata ctr-monitor --root ROOT NAME`: the
-// keeper of a detached container. It reports on fd 3 once the container
-// runs (readyMsg), then waits for it.
-func newMonitorCmd() *cobra.Command {
-	var root string
-	c := &cobra.Command{
-		Use:    monitorCmdName + " --root ROOT NAME",
-		Short:  "keep a detached container (internal: started by strata run -d)",
-		Hidden: true,
-		Args:   cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runMonitor(root, args[0])
-		},
-	}
-	c.Flags().StringVar(&root, "root", defaultRunRoot, "state root")
-	return c
-}
+// MonitorCommand is the hidden command a detached container's monitor
+// runs as: `strata ctr-monitor --root ROOT NAME` (argv[1] onwards).
+const MonitorCommand = monitorCmdName
 
-func runMonitor(root, name string) error {
+// RunMonitor keeps the detached container name under root: it reports on
+// fd 3 once the container runs, then waits for it and records its exit.
+func RunMonitor(root, name string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("monitor", os.Getpid())
 	var st unix.Stat_t
 	if err := unix.Fstat(3, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
@@ -308,21 +294,21 @@ func runMonitor(root, name string) error {
 		log.Error("container did not start", "container", name, "err", err)
 		return err
 	}
-	fs, err := openFrontStore(root)
+	fs, err := Open(root)
 	if err != nil {
 		return fail(err)
 	}
-	meta, err := fs.loadMeta(name)
+	meta, err := fs.LoadMeta(name)
 	if err != nil {
 		return fail(err)
 	}
-	out, err := os.OpenFile(fs.file(name, logFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	out, err := os.OpenFile(fs.File(name, LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 	if err != nil {
 		return fail(fmt.Errorf("container log: %w", err))
 	}
 	defer out.Close()
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwardedSignals...)
+	signal.Notify(sigs, ForwardedSignals...)
 	defer signal.Stop(sigs)
 	k := &keeper{
 		fs: fs, meta: meta, stdout: out, stderr: out, forward: sigs, log: log, warnings: os.Stderr,
@@ -336,26 +322,21 @@ func runMonitor(root, name string) error {
 	return nil
 }
 
-// maybeMonitor runs the monitor and exits when the process was started as
-// one (argv[1] is ctr-monitor): test binaries call it from TestMain, as
-// the strata binary's root command dispatches to newMonitorCmd.
-func maybeMonitor() {
+// MaybeMonitor runs the monitor and exits when the process was started as
+// one (argv[1] is ctr-monitor, then --root ROOT NAME): the strata binary's
+// main and test binaries' TestMain call it first, as they call
+// ctr.MaybeInit.
+func MaybeMonitor() {
 	if len(os.Args) < 2 || os.Args[1] != monitorCmdName {
 		return
 	}
-	c := newMonitorCmd()
-	c.SetArgs(os.Args[2:])
-	c.SilenceUsage, c.SilenceErrors = true, true
-	if err := c.Execute(); err != nil {
+	args := os.Args[2:]
+	if len(args) != 3 || args[0] != "--root" {
+		fmt.Fprintf(os.Stderr, "usage: strata %s --root ROOT NAME (started by strata run -d)\n", monitorCmdName)
+		os.Exit(2)
+	}
+	if err := RunMonitor(args[1], args[2]); err != nil {
 		os.Exit(1)
 	}
 	os.Exit(0)
-}
-
-// pidString is a pid for a table: "-" for none.
-func pidString(pid int) string {
-	if pid <= 0 {
-		return "-"
-	}
-	return strconv.Itoa(pid)
 }

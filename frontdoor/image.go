@@ -1,4 +1,4 @@
-package main
+package frontdoor
 
 import (
 	"context"
@@ -16,9 +16,9 @@ import (
 	"strata/image/snapshot"
 )
 
-// imageMeta records where a container's root filesystem came from: a
+// ImageMeta records where a container's root filesystem came from: a
 // writable snapshot of an image, mounted at the bundle's rootfs.
-type imageMeta struct {
+type ImageMeta struct {
 	// Ref is the image as given; Digest the manifest it resolved to.
 	Ref    string `json:"ref"`
 	Digest string `json:"digest"`
@@ -32,7 +32,7 @@ type imageMeta struct {
 // image: an active snapshot named key on top of the image's layers
 // (unpacked once per chain ID), mounted at dir. It returns the image's
 // config and the record to release it with.
-func prepareImageRootfs(ctx context.Context, root, ref, key, dir string) (*ocispec.Image, *imageMeta, error) {
+func prepareImageRootfs(ctx context.Context, root, ref, key, dir string) (*ocispec.Image, *ImageMeta, error) {
 	st, err := image.Open(root)
 	if err != nil {
 		return nil, nil, err
@@ -59,7 +59,7 @@ func prepareImageRootfs(ctx context.Context, root, ref, key, dir string) (*ocisp
 	if err != nil {
 		return nil, nil, fmt.Errorf("image %q: %w", ref, err)
 	}
-	meta := &imageMeta{Ref: ref, Digest: desc.Digest.String(), Snapshotter: sn.Name(), Key: key}
+	meta := &ImageMeta{Ref: ref, Digest: desc.Digest.String(), Snapshotter: sn.Name(), Key: key}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		sn.Remove(ctx, key)
 		return nil, nil, fmt.Errorf("rootfs: %w", err)
@@ -74,7 +74,7 @@ func prepareImageRootfs(ctx context.Context, root, ref, key, dir string) (*ocisp
 // releaseImageRootfs unmounts a container's image rootfs at dir and, with
 // remove, deletes its snapshot (the container's changes). Nothing mounted
 // (after a reboot) and an already removed snapshot are fine.
-func releaseImageRootfs(ctx context.Context, root string, m *imageMeta, dir string, remove bool) error {
+func releaseImageRootfs(ctx context.Context, root string, m *ImageMeta, dir string, remove bool) error {
 	if m == nil {
 		return nil
 	}
@@ -105,13 +105,13 @@ func releaseImageRootfs(ctx context.Context, root string, m *imageMeta, dir stri
 // the image has none), working directory, user (names looked up in the
 // rootfs's /etc/passwd and /etc/group by image.ResolveUser) and labels
 // (as annotations).
-func applyImageConfig(spec *specs.Spec, cfg *ocispec.Image, args []string, o *runOptions, workdirSet, userSet bool, rootfs string) error {
-	ov := image.RunOverrides{Cmd: args, Env: o.env}
-	if workdirSet {
-		ov.WorkingDir = o.workdir
+func applyImageConfig(spec *specs.Spec, cfg *ocispec.Image, args []string, o *RunOptions, rootfs string) error {
+	ov := image.RunOverrides{Cmd: args, Env: o.Env}
+	if o.WorkdirSet {
+		ov.WorkingDir = o.Workdir
 	}
-	if userSet {
-		ov.User = o.user
+	if o.UserSet {
+		ov.User = o.User
 	}
 	p, err := image.ProcessFor(cfg.Config, ov)
 	if err != nil {
