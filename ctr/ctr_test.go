@@ -510,3 +510,35 @@ func TestNsenterNotDumpable(t *testing.T) {
 		t.Fatalf("without nsenter: %q %v; want dumpable 1", out, err)
 	}
 }
+
+// TestBindPropagation: a bind's own "rshared" survives pivot_root — the
+// rslave of the old root must not reach the container's mounts — and a
+// plain bind stays private.
+func TestBindPropagation(t *testing.T) {
+	src := t.TempDir()
+	s := ctrtest.Spec("sh", "-c", `awk '$5 == "/p" || $5 == "/q" {print $5, $7}' /proc/self/mountinfo`)
+	s.Mounts = append(s.Mounts,
+		specs.Mount{Destination: "/p", Type: "bind", Source: src, Options: []string{"rbind", "rshared"}},
+		specs.Mount{Destination: "/q", Type: "bind", Source: src, Options: []string{"rbind"}})
+	e := newEnv(t, s)
+	code, out, errs := e.run("prop")
+	if code != 0 {
+		t.Fatalf("status %d, stderr %q", code, errs)
+	}
+	var p, q string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 2 && f[0] == "/p" {
+			p = f[1]
+		}
+		if len(f) == 2 && f[0] == "/q" {
+			q = f[1]
+		}
+	}
+	if !strings.HasPrefix(p, "shared:") {
+		t.Errorf("rshared bind: optional field %q, want shared:N (output %q)", p, out)
+	}
+	if strings.HasPrefix(q, "shared:") {
+		t.Errorf("plain bind is shared: %q", q)
+	}
+}

@@ -414,11 +414,23 @@ func moveRoot(rootfs string) error {
 // (Where pivot_root cannot work — a root on the initramfs — moveRoot is
 // the fallback.)
 func pivotRoot(rootfs string) error {
+	oldroot, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open old root: %w", err)
+	}
+	defer unix.Close(oldroot)
 	if err := unix.Chdir(rootfs); err != nil {
 		return fmt.Errorf("chdir rootfs: %w", err)
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
 		return fmt.Errorf("pivot_root: %w", err)
+	}
+	// The old root is now stacked on the new one, but "." is still the
+	// new root's directory: step into the old root so the rslave below
+	// reaches it and not the container's own mounts (which would turn a
+	// bind's rshared, a peer group of one, into private).
+	if err := unix.Fchdir(oldroot); err != nil {
+		return fmt.Errorf("fchdir old root: %w", err)
 	}
 	// Keep the unmount of the old root from propagating anywhere.
 	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {

@@ -62,6 +62,8 @@ func testOptions(t *testing.T, e *env) {
 		{"cap-drop all", []string{"--cap-drop", "all"}, "grep CapEff /proc/self/status", "CapEff:\t0000000000000000"},
 		{"hostname", []string{"--hostname", "inside"}, "hostname", "inside"},
 		{"volume ro", []string{"-v", vol + ":/data:ro"}, "cat /data/f; touch /data/g 2>/dev/null || echo read-only", "from the host\nread-only"},
+		// A bind's own propagation (podman also sets rootfsPropagation).
+		{"volume rshared", []string{"-v", vol + ":/p:rshared"}, `awk '$5 == "/p" {print $7}' /proc/self/mountinfo`, "shared:"},
 		{"sysctl", []string{"--sysctl", "net.ipv4.ip_forward=1"}, "cat /proc/sys/net/ipv4/ip_forward", "1"},
 		{"no-new-privileges", []string{"--security-opt", "no-new-privileges"}, "grep NoNewPrivs /proc/self/status", "NoNewPrivs:\t1"},
 		{"seccomp default", nil, "grep Seccomp: /proc/self/status", "Seccomp:\t2"},
