@@ -94,7 +94,7 @@ func setupRootfs(spec *specs.Spec, rootfs string, userns, noPivot bool, beforePi
 
 // mountOne mounts one config.json mount under rootfs.
 func mountOne(rootfs string, m specs.Mount) error {
-	dest, err := secureJoin(rootfs, m.Destination)
+	dest, err := filetree.ResolveIn(rootfs, m.Destination, true)
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func setupDev(rootfs string, devices []specs.LinuxDevice, devMounted, userns boo
 }
 
 func mknod(rootfs string, d specs.LinuxDevice) error {
-	dest, err := secureJoin(rootfs, d.Path)
+	dest, err := filetree.ResolveIn(rootfs, d.Path, true)
 	if err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func mknod(rootfs string, d specs.LinuxDevice) error {
 // bindDevice bind-mounts the host's node at d.Path onto an empty file in
 // the rootfs: what a user namespace allows instead of mknod.
 func bindDevice(rootfs string, d specs.LinuxDevice) error {
-	dest, err := secureJoin(rootfs, d.Path)
+	dest, err := filetree.ResolveIn(rootfs, d.Path, true)
 	if err != nil {
 		return err
 	}

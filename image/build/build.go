@@ -38,6 +38,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"strata/filetree"
 	"strata/image"
 	"strata/image/archive"
 	"strata/image/dockerfile"
@@ -1001,7 +1002,7 @@ func (b *builder) stepInputs(ctx context.Context, i int, st *stageState, in dock
 
 // ensureWorkdir creates the working directory in the root filesystem.
 func (b *builder) ensureWorkdir(st *stageState) error {
-	host, err := resolveIn(st.rootfs, st.workdir(), true)
+	host, err := filetree.ResolveIn(st.rootfs, st.workdir(), true)
 	if err != nil {
 		return err
 	}
@@ -1372,7 +1373,7 @@ func isTarName(name string) bool {
 
 // addArchive unpacks a local tar archive into dest (ADD's extraction).
 func (b *builder) addArchive(ctx context.Context, st *stageState, s source, dest string) error {
-	host, err := resolveIn(st.rootfs, dest, true)
+	host, err := filetree.ResolveIn(st.rootfs, dest, true)
 	if err != nil {
 		return err
 	}

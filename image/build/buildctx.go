@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"strata/filetree"
+
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
@@ -111,7 +113,7 @@ func sources(root string, patterns []string, ignored filterFunc) (srcs []source,
 			if ig, _ := ignored.skip(clean, nil); clean != "." && ig {
 				return nil, false, fmt.Errorf("COPY source %q is excluded by .dockerignore", p)
 			}
-			host, err := resolveIn(root, clean, true)
+			host, err := filetree.ResolveIn(root, clean, true)
 			if err != nil {
 				return nil, false, err
 			}

@@ -32,7 +32,7 @@ func copyInto(rootfs string, srcs []source, dest string, destIsDir bool, o copyO
 	if strings.HasSuffix(dest, "/") || len(srcs) > 1 {
 		destIsDir = true
 	}
-	hostDest, err := resolveIn(rootfs, dest, true)
+	hostDest, err := filetree.ResolveIn(rootfs, dest, true)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func copyInto(rootfs string, srcs []source, dest string, destIsDir bool, o copyO
 				ctrTarget = path.Join(dest, path.Base(s.rel))
 			}
 			var target string
-			if target, err = resolveIn(rootfs, ctrTarget, false); err == nil {
+			if target, err = filetree.ResolveIn(rootfs, ctrTarget, false); err == nil {
 				if err = mkdirAll(rootfs, filepath.Dir(target), o); err == nil {
 					err = copyEntry(s.host, target, o)
 				}
@@ -106,7 +106,7 @@ func copyTree(src, rootfs, dest string, o copyOpts) error {
 				return err
 			}
 		}
-		target, err := resolveIn(rootfs, path.Join(dest, filepath.ToSlash(p[len(src)+1:])), false)
+		target, err := filetree.ResolveIn(rootfs, path.Join(dest, filepath.ToSlash(p[len(src)+1:])), false)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"strata/filetree"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -123,7 +125,7 @@ func (m runMount) spec(storeRoot, contextDir string) (specs.Mount, error) {
 		}
 		return specs.Mount{Destination: m.target, Type: "bind", Source: dir, Options: opts}, nil
 	default: // bind from the context
-		src, err := resolveIn(contextDir, m.source, true)
+		src, err := filetree.ResolveIn(contextDir, m.source, true)
 		if err != nil {
 			return specs.Mount{}, err
 		}
