@@ -3,7 +3,6 @@ package snapshot
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,7 +18,7 @@ import (
 // Copy is the copying snapshotter: every snapshot's fs/ holds the whole
 // tree, copied from its parent when prepared. It works on any filesystem
 // and needs no overlayfs, at the cost of space and time.
-type Copy struct{ m *meta }
+type Copy struct{ common }
 
 // NewCopy opens (creating) a copying snapshotter in dir.
 func NewCopy(dir string) (*Copy, error) {
@@ -27,7 +26,7 @@ func NewCopy(dir string) (*Copy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Copy{m: m}, nil
+	return &Copy{common{m}}, nil
 }
 
 // Name is "copy".
@@ -74,39 +73,6 @@ func (c *Copy) Mounts(ctx context.Context, key string) ([]Mount, error) {
 		return nil, err
 	}
 	return c.mounts(r), nil
-}
-
-// Commit turns the active snapshot key into the committed name.
-func (c *Copy) Commit(ctx context.Context, name, key string) error { return c.m.commit(name, key) }
-
-// Remove deletes a snapshot with no children.
-func (c *Copy) Remove(ctx context.Context, key string) error { return c.m.remove(key) }
-
-// Stat describes a snapshot.
-func (c *Copy) Stat(ctx context.Context, key string) (Info, error) { return c.m.stat(key) }
-
-// Walk calls fn for every snapshot.
-func (c *Copy) Walk(ctx context.Context, fn func(Info) error) error { return c.m.walk(ctx, fn) }
-
-// Usage is the size of the snapshot's whole tree.
-func (c *Copy) Usage(ctx context.Context, key string) (Usage, error) {
-	r, err := c.m.get(key)
-	if err != nil {
-		return Usage{}, err
-	}
-	return usage(c.m.path(r.ID, "fs"))
-}
-
-// UpperDir is the active snapshot's tree.
-func (c *Copy) UpperDir(ctx context.Context, key string) (string, error) {
-	r, err := c.m.get(key)
-	if err != nil {
-		return "", err
-	}
-	if r.Kind != KindActive {
-		return "", fmt.Errorf("snapshot %q is %s: %w", key, r.Kind, ErrNotActive)
-	}
-	return c.m.path(r.ID, "fs"), nil
 }
 
 // Changes compares the snapshot's tree with its parent's.

@@ -15,7 +15,7 @@ import (
 // Overlay is the overlayfs snapshotter: each committed layer is a
 // directory shared as a lower layer by every snapshot built on it; an
 // active snapshot owns an upper and a work directory.
-type Overlay struct{ m *meta }
+type Overlay struct{ common }
 
 // NewOverlay opens (creating) an overlay snapshotter in dir, which must be
 // on a filesystem overlayfs accepts as upper (ext4, xfs, tmpfs…).
@@ -24,7 +24,7 @@ func NewOverlay(dir string) (*Overlay, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Overlay{m: m}, nil
+	return &Overlay{common{m}}, nil
 }
 
 // Supported reports whether overlayfs is usable for a snapshotter in dir
@@ -108,39 +108,6 @@ func (o *Overlay) mounts(r record, parents []record) []Mount {
 		opts = append(opts, "upperdir="+fs, "workdir="+o.m.path(r.ID, "work"))
 	}
 	return []Mount{{Type: "overlay", Source: "overlay", Options: opts}}
-}
-
-// Commit turns the active snapshot key into the committed name.
-func (o *Overlay) Commit(ctx context.Context, name, key string) error { return o.m.commit(name, key) }
-
-// Remove deletes a snapshot with no children.
-func (o *Overlay) Remove(ctx context.Context, key string) error { return o.m.remove(key) }
-
-// Stat describes a snapshot.
-func (o *Overlay) Stat(ctx context.Context, key string) (Info, error) { return o.m.stat(key) }
-
-// Walk calls fn for every snapshot.
-func (o *Overlay) Walk(ctx context.Context, fn func(Info) error) error { return o.m.walk(ctx, fn) }
-
-// Usage is the size of the snapshot's own directory (its upper).
-func (o *Overlay) Usage(ctx context.Context, key string) (Usage, error) {
-	r, err := o.m.get(key)
-	if err != nil {
-		return Usage{}, err
-	}
-	return usage(o.m.path(r.ID, "fs"))
-}
-
-// UpperDir is the active snapshot's upper directory.
-func (o *Overlay) UpperDir(ctx context.Context, key string) (string, error) {
-	r, err := o.m.get(key)
-	if err != nil {
-		return "", err
-	}
-	if r.Kind != KindActive {
-		return "", fmt.Errorf("snapshot %q is %s: %w", key, r.Kind, ErrNotActive)
-	}
-	return o.m.path(r.ID, "fs"), nil
 }
 
 // Changes reads the upper directory: 0/0 character devices are deletions,

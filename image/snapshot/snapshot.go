@@ -14,6 +14,7 @@ package snapshot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"strata/image/archive"
@@ -106,4 +107,43 @@ type Snapshotter interface {
 	// parent, sorted by path, with the host path of each added or changed
 	// entry.
 	Changes(ctx context.Context, key string) ([]archive.Change, error)
+}
+
+// common is what both drivers do the same way over their metadata: every
+// snapshot keeps its own tree in ID/fs (the whole tree for copy, the
+// upper directory for overlay).
+type common struct{ m *meta }
+
+// Commit turns the active snapshot key into the committed name.
+func (c common) Commit(ctx context.Context, name, key string) error { return c.m.commit(name, key) }
+
+// Remove deletes a snapshot with no children.
+func (c common) Remove(ctx context.Context, key string) error { return c.m.remove(key) }
+
+// Stat describes a snapshot.
+func (c common) Stat(ctx context.Context, key string) (Info, error) { return c.m.stat(key) }
+
+// Walk calls fn for every snapshot.
+func (c common) Walk(ctx context.Context, fn func(Info) error) error { return c.m.walk(ctx, fn) }
+
+// Usage is the size of the snapshot's own tree (copy: all of it;
+// overlay: its upper directory).
+func (c common) Usage(ctx context.Context, key string) (Usage, error) {
+	r, err := c.m.get(key)
+	if err != nil {
+		return Usage{}, err
+	}
+	return usage(c.m.path(r.ID, "fs"))
+}
+
+// UpperDir is the active snapshot's own tree, where a layer is applied.
+func (c common) UpperDir(ctx context.Context, key string) (string, error) {
+	r, err := c.m.get(key)
+	if err != nil {
+		return "", err
+	}
+	if r.Kind != KindActive {
+		return "", fmt.Errorf("snapshot %q is %s: %w", key, r.Kind, ErrNotActive)
+	}
+	return c.m.path(r.ID, "fs"), nil
 }
