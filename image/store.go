@@ -184,6 +184,10 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// ContextReader returns a reader that fails once ctx is done, so a long
+// copy (a blob write, a layer download) stops when it is cancelled.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 // ctxReader fails reads once ctx is done.
 type ctxReader struct {
 	ctx context.Context

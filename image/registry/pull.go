@@ -273,7 +273,8 @@ func fetchLayer(ctx context.Context, st *image.Store, l v1.Layer, h v1.Hash, b *
 	}
 	defer rc.Close()
 	size, _ := l.Size()
-	var src io.Reader = ctxReader{ctx, rc}
+	// A failed sibling download cancels ctx and stops this one.
+	src := image.ContextReader(ctx, rc)
 	if tee != nil {
 		src = io.TeeReader(src, tee)
 	}
@@ -288,20 +289,6 @@ func fetchLayer(ctx context.Context, st *image.Store, l v1.Layer, h v1.Hash, b *
 		}
 	}
 	return n, err
-}
-
-// ctxReader stops reading once ctx is done (a failed sibling download
-// cancels the others).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // Push uploads the store's image src to dest (src's own name when dest is
