@@ -497,6 +497,25 @@ func (st *stageState) history(in dockerfile.Instruction, empty bool) {
 	})
 }
 
+// expandPairs expands the keys and values of K=V arguments (ENV, LABEL)
+// with the stage's variables as they are before the instruction.
+func (b *builder) expandPairs(st *stageState, args []string) ([][2]string, error) {
+	kvs := make([][2]string, 0, len(args))
+	for _, w := range args {
+		k, v, _ := strings.Cut(w, "=")
+		ek, err := b.expand(st, k)
+		if err != nil {
+			return nil, err
+		}
+		ev, err := b.expand(st, v)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, [2]string{ek, ev})
+	}
+	return kvs, nil
+}
+
 // instruction runs one instruction of stage i.
 func (b *builder) instruction(ctx context.Context, i int, st *stageState, in dockerfile.Instruction) error {
 	c := &st.cfg.Config
@@ -505,18 +524,9 @@ func (b *builder) instruction(ctx context.Context, i int, st *stageState, in doc
 		return b.fsStep(ctx, i, st, in)
 	case "ENV":
 		// Every value is expanded with the environment before the ENV.
-		var kvs [][2]string
-		for _, w := range in.Args {
-			k, v, _ := strings.Cut(w, "=")
-			ek, err := b.expand(st, k)
-			if err != nil {
-				return err
-			}
-			ev, err := b.expand(st, v)
-			if err != nil {
-				return err
-			}
-			kvs = append(kvs, [2]string{ek, ev})
+		kvs, err := b.expandPairs(st, in.Args)
+		if err != nil {
+			return err
 		}
 		for _, kv := range kvs {
 			st.setEnv(kv[0], kv[1])
@@ -540,17 +550,12 @@ func (b *builder) instruction(ctx context.Context, i int, st *stageState, in doc
 		if c.Labels == nil {
 			c.Labels = map[string]string{}
 		}
-		for _, w := range in.Args {
-			k, v, _ := strings.Cut(w, "=")
-			ek, err := b.expand(st, k)
-			if err != nil {
-				return err
-			}
-			ev, err := b.expand(st, v)
-			if err != nil {
-				return err
-			}
-			c.Labels[ek] = ev
+		kvs, err := b.expandPairs(st, in.Args)
+		if err != nil {
+			return err
+		}
+		for _, kv := range kvs {
+			c.Labels[kv[0]] = kv[1]
 		}
 	case "USER":
 		u, err := b.expand(st, in.Args[0])
